@@ -1,0 +1,1 @@
+"""The deep-learning course helper library."""
