@@ -1,0 +1,99 @@
+"""Device choice, thread count and seeding: the three lines at the top of every notebook."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from pathlib import Path
+
+import numpy as np
+import torch
+
+COLAB_GPU_HINT = (
+    "Running on the CPU. On Google Colab you can switch to a GPU with "
+    "Runtime > Change runtime type > Hardware accelerator > GPU, then re-run the notebook."
+)
+
+
+def get_device(verbose: bool = False) -> torch.device:
+    """Return the best available device: CUDA, then Apple MPS, then the CPU."""
+    if torch.cuda.is_available():
+        device = torch.device("cuda")
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = torch.device("mps")
+    else:
+        device = torch.device("cpu")
+    if verbose:
+        print(f"Device: {device.type}")
+        if device.type == "cpu":
+            print(COLAB_GPU_HINT)
+    return device
+
+
+def _cgroup_v2_quota(root: Path) -> float | None:
+    """CPUs allowed by a cgroup v2 `cpu.max` file, or None when unlimited or absent."""
+    try:
+        quota, period = (root / "cpu.max").read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    if quota == "max":
+        return None
+    return int(quota) / int(period)
+
+
+def _cgroup_v1_quota(root: Path) -> float | None:
+    """CPUs allowed by cgroup v1 CFS files, or None when unlimited or absent."""
+    for folder in (root / "cpu", root / "cpu,cpuacct", root):
+        try:
+            quota = int((folder / "cpu.cfs_quota_us").read_text())
+            period = int((folder / "cpu.cfs_period_us").read_text())
+        except (OSError, ValueError):
+            continue
+        return quota / period if quota > 0 and period > 0 else None
+    return None
+
+
+def available_cpus(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> int:
+    """Number of CPUs this process may really use: affinity and cgroup quota, at least 1."""
+    try:
+        count = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        count = os.cpu_count() or 1
+    root = Path(cgroup_root)
+    for quota in (_cgroup_v2_quota(root), _cgroup_v1_quota(root)):
+        if quota is not None:
+            count = min(count, max(1, math.floor(quota)))
+    return max(1, count)
+
+
+def set_threads(n: int | None = None) -> int:
+    """Set torch's intra-op thread count (default: the CPUs available) and return it."""
+    if n is None:
+        n = available_cpus()
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_threads needs a positive whole number of threads, got {n!r}.")
+    torch.set_num_threads(n)
+    return n
+
+
+def seed_everything(seed: int = 0) -> torch.Generator:
+    """Seed Python, NumPy and torch (CPU and GPU); return a torch.Generator seeded the same way."""
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative whole number, got {seed!r}.")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)  # also seeds every CUDA / MPS device
+    return torch.Generator().manual_seed(seed)
+
+
+def setup(seed: int = 0, verbose: bool = True) -> torch.device:
+    """Set threads, seed everything and pick a device; the set-up cell of every notebook."""
+    threads = set_threads()
+    seed_everything(seed)
+    device = get_device(verbose=False)
+    if verbose:
+        print(f"Device: {device.type} | torch threads: {threads} | seed: {seed}")
+        if device.type == "cpu":
+            print(COLAB_GPU_HINT)
+    return device
