@@ -1,0 +1,48 @@
+# Two commands do all set-up: `make start` (JupyterLab on the course) and `make test` (every test).
+# Both create .venv if missing and install the project into it; neither downloads data or weights.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# torch: the CPU build. Elsewhere pass e.g. TORCH_PIP_ARGS="--index-url <the CPU wheel index>" to avoid a CUDA build.
+TORCH_PIP_ARGS ?=
+PORT ?= 8888
+PYTEST ?= $(BIN)/python -m pytest
+NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
+
+.PHONY: start test test-quick test-notebooks test-grading install release check-release budgets clean
+
+$(STAMP): pyproject.toml .ci/constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c .ci/constraints.txt torch==2.13.0 $(TORCH_PIP_ARGS)
+	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+start: $(STAMP)  ## JupyterLab on the course, prints the URL (no browser is opened)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/lectures
+
+test: $(STAMP)  ## everything: library tests, claims, notebooks (nbval), grading round trips, browser
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests lectures solutions $(NBVAL) -p no:cacheprovider
+
+test-quick: $(STAMP)  ## library tests only, for local iteration (a few minutes)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests -m "not slow" -p no:cacheprovider
+
+test-notebooks: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) lectures solutions tests/test_notebooks.py $(NBVAL) -p no:cacheprovider
+
+test-grading: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests -m grading -p no:cacheprovider
+
+release: $(STAMP)  ## regenerate every student version in exercises/ from solutions/
+	for d in solutions/*/; do n=$$(basename $$d); PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nbgrader generate_assignment $$n --force --log-level=WARN || exit 1; done
+
+budgets: $(STAMP)  ## time and peak memory of every lecture and solution notebook
+	$(BIN)/python benchmarks/notebook_budgets.py
+
+clean:
+	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache
