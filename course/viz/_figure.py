@@ -1,0 +1,38 @@
+"""Figures that draw themselves as PNG in notebooks, whatever the matplotlib backend.
+
+The plotting helpers build figures with `matplotlib.figure.Figure` directly instead of
+pyplot: nothing is registered globally, so a figure is shown exactly once (as the value of
+the cell) and never leaks. `_repr_png_` makes IPython render it even when no inline backend
+was set up (for example under MPLBACKEND=Agg while a notebook is executed).
+"""
+
+from io import BytesIO
+
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+
+class CourseFigure(Figure):
+    """A matplotlib Figure that renders itself as a PNG in Jupyter."""
+
+    def _repr_png_(self) -> bytes:
+        """Return the figure as PNG bytes (used by IPython's display)."""
+        buffer = BytesIO()
+        self.savefig(buffer, format="png", bbox_inches="tight")
+        return buffer.getvalue()
+
+
+def new_figure(width: float, height: float) -> CourseFigure:
+    """Return an empty figure of the given size in inches with constrained layout."""
+    return CourseFigure(figsize=(width, height), layout="constrained")
+
+
+def to_numpy(values, name: str = "values") -> np.ndarray:
+    """Return a tensor, array or list as a numpy array (detached, on the CPU)."""
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    try:
+        return np.asarray(values)
+    except Exception as error:  # pragma: no cover - message only
+        raise TypeError(f"{name} must be a tensor, numpy array or list, got {type(values).__name__}") from error
