@@ -142,9 +142,11 @@ def test_zero_shift_and_rotation_is_the_identity():
 
 
 def shifted(img, dy, dx):
+    """``img`` moved down by dy and right by dx pixels, zeros filling the gap."""
     out = torch.zeros_like(img)
     h, w = img.shape[-2:]
-    out[..., max(dy, 0):h + min(dy, 0), max(dx, 0):w + min(dx, 0)] = img[..., max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
+    target = (..., slice(max(dy, 0), h + min(dy, 0)), slice(max(dx, 0), w + min(dx, 0)))
+    out[target] = img[..., max(-dy, 0):h - max(dy, 0), max(-dx, 0):w - max(dx, 0)]
     return out
 
 

@@ -87,7 +87,8 @@ def build(data_dir: Path, out: Path, seed: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--data-dir", default=os.environ.get("COURSE_DATA_DIR"), help="folder holding mnist/ and fashion-mnist/ (default: $COURSE_DATA_DIR)")
+    parser.add_argument("--data-dir", default=os.environ.get("COURSE_DATA_DIR"),
+                        help="folder holding mnist/ and fashion-mnist/ (default: $COURSE_DATA_DIR)")
     parser.add_argument("--out", default=str(ROOT / "course" / "data" / "subset"))
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()

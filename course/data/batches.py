@@ -81,7 +81,7 @@ class Batches:
 
 
 def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augmenter:
-    """An augmenter that shifts (up to ``max_shift`` pixels) and rotates (up to ``max_degrees``) every image of a batch."""
+    """An augmenter that randomly shifts (<= ``max_shift`` pixels) and rotates (<= ``max_degrees``) each image."""
     if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
         raise ValueError(f"max_shift must be a non-negative integer number of pixels, got {max_shift!r}")
     if not isinstance(max_degrees, (int, float)) or isinstance(max_degrees, bool) or not 0 <= max_degrees <= 180:

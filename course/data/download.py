@@ -171,7 +171,7 @@ def fetch_idx(
     backoff: float = 1.0,
     verbose: bool = False,
 ) -> Path:
-    """Return the cached, verified, decompressed standard file ``filename`` of data set ``name``, downloading it if needed."""
+    """Path of the verified, decompressed standard file ``filename`` of ``name`` in the cache; downloads if needed."""
     if name not in MIRRORS:
         raise ValueError(f"unknown data set {name!r}; expected one of {sorted(MIRRORS)}")
     if filename not in MD5[name]:

@@ -171,7 +171,7 @@ REGRESSION_FUNCTIONS: dict[str, Callable[[Array], Array]] = {
 def regression_1d(
     n: int = 100, noise: float = 0.1, seed: int = 0, fn: str | Callable[[Array], Array] = "sin"
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """x uniform in [-1, 1] (sorted), y = fn(x) + noise * N(0, 1); ``fn`` is a name in REGRESSION_FUNCTIONS or a function."""
+    """x uniform in [-1, 1] (sorted), y = fn(x) + noise * N(0, 1); fn: a REGRESSION_FUNCTIONS name or a function."""
     _check_n(n)
     _check_noise(noise)
     if isinstance(fn, str):
