@@ -5,6 +5,7 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -97,6 +98,7 @@ def plot_trajectories(
     ylim: tuple[float, float],
     title: str | None = None,
     resolution: int = 200,
+    ax: Axes | None = None,
 ) -> Figure:
     """Contours of the loss (log-spaced levels) with each optimiser's path, start and end point."""
     xs, ys = np.linspace(*xlim, resolution), np.linspace(*ylim, resolution)
@@ -106,8 +108,8 @@ def plot_trajectories(
     top, bottom = float(surface.max()), float(surface.min())
     levels = np.geomspace(max(bottom, top * 1e-6), top, 25)
 
-    fig = new_figure(6.5, 5)
-    ax = fig.subplots()
+    fig = ax.figure if ax is not None else new_figure(6.5, 5)
+    ax = ax if ax is not None else fig.subplots()
     filled = ax.contourf(xs, ys, surface, levels=levels, norm=LogNorm(), cmap="viridis", alpha=0.85, extend="min")
     ax.contour(xs, ys, surface, levels=levels, colors="white", linewidths=0.3, alpha=0.5)
     fig.colorbar(filled, ax=ax, label="loss" if shift == 0 else "loss − lowest loss on the grid",
