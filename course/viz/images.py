@@ -17,7 +17,8 @@ def _as_images(images) -> np.ndarray:
         array = array[:, 0]
     elif array.ndim == 4 and array.shape[1] == 3:
         array = array.transpose(0, 2, 3, 1)
-    if array.ndim not in (3, 4) or len(array) == 0:
+    valid = array.ndim == 3 or (array.ndim == 4 and array.shape[-1] == 3)
+    if not valid or len(array) == 0:
         raise ValueError(
             f"images must be a non-empty batch of shape (N, H, W), (N, 1, H, W) or (N, 3, H, W), got {to_numpy(images).shape}"
         )
