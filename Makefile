@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 # torch: the CPU build. Elsewhere pass e.g. TORCH_PIP_ARGS="--index-url <the CPU wheel index>" to avoid a CUDA build.
 TORCH_PIP_ARGS ?=
 PORT ?= 8888
+# Jupyter refuses to run as root unless told; containers and CI often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml .ci/constraints.txt
 install: $(STAMP)
 
 start: $(STAMP)  ## JupyterLab on the course, prints the URL (no browser is opened)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) \
 		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/lectures
 
 test: $(STAMP)  ## everything: library tests, claims, notebooks (nbval), grading round trips, browser
