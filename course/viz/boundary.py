@@ -13,7 +13,7 @@ from torch import nn
 from course.viz._figure import new_figure, to_numpy
 
 
-def class_colours(n: int) -> list:
+def _class_colours(n: int) -> list:
     """Return `n` distinct RGBA colours (tab10 up to ten classes, else sampled from viridis)."""
     if n <= 10:
         return [to_rgba(f"C{i}") for i in range(n)]
@@ -102,9 +102,9 @@ def plot_decision_boundary(
         shade = ax.contourf(xx, yy, probs[..., 1], levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.75)
         ax.contour(xx, yy, probs[..., 1], levels=[0.5], colors="k", linewidths=1.5)
         fig.colorbar(shade, ax=ax, label="p(class 1 | x)")
-        colours = [to_rgba(c) for c in ("#2166ac", "#b2182b")] + class_colours(n_colours)[2:]
+        colours = [to_rgba(c) for c in ("#2166ac", "#b2182b")] + _class_colours(n_colours)[2:]
     else:
-        colours = class_colours(n_colours)
+        colours = _class_colours(n_colours)
         region = probs.argmax(axis=-1)
         rgba = np.array(colours)[region]
         if probability:  # confident regions darker, uncertain ones pale
