@@ -67,6 +67,14 @@ def _buffers_kept(model: nn.Module) -> Iterator[None]:
                 buffer.copy_(value)
 
 
+def _on_model_device(model: nn.Module, tensor):
+    """Move a tensor to the device of the model's parameters (if it has any)."""
+    param = next(model.parameters(), None)
+    if param is None or not isinstance(tensor, Tensor):
+        return tensor
+    return tensor.to(param.device)
+
+
 def _no_layers_error(layers) -> ValueError:
     names = ", ".join(t.__name__ for t in _layer_types(layers))
     return ValueError(
@@ -93,6 +101,7 @@ def _backward(model: nn.Module, x: Tensor, y: Tensor, loss_fn, layers) -> tuple[
             # in-place operation (ReLU(inplace=True)) overwrites the tensor.
             output.register_hook(lambda grad, name=name: output_grads.__setitem__(name, grad.detach().clone()))
 
+    x, y = _on_model_device(model, x), _on_model_device(model, y)
     with _buffers_kept(model), _recording(model, layers, capture):
         leaf = x.detach().requires_grad_(True) if x.is_floating_point() else x
         loss = loss_fn(model(leaf), y)
@@ -136,7 +145,7 @@ def layer_activations(model: nn.Module, x: Tensor, layers=ACTIVATIONS) -> dict[s
             acts[name] = output.detach().clone()
 
     with _buffers_kept(model), _recording(model, layers, capture):
-        model(x)
+        model(_on_model_device(model, x))
     if not acts:
         raise _no_layers_error(layers)
     return acts
