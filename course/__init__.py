@@ -12,7 +12,7 @@ from course.device import available_cpus, get_device, seed_everything, set_threa
 from course.models import (MLP, VAE, ConvAutoencoder, DenseAutoencoder, Discriminator, Generator, LeNet5,
                            LeNet5Classic, LinearAutoencoder, SmallCNN, count_parameters, train_gan, vae_loss)
 from course.train import History, accuracy, evaluate, fit
-from course import checks, viz  # noqa: E402  (sub-modules used as course.viz.X / course.checks.X)
+from course import checks, viz, widgets  # noqa: E402  (sub-modules: course.viz.X, course.widgets.X)
 
 __version__ = "0.1.0"
 
@@ -22,5 +22,5 @@ __all__ = [
     "available_cpus", "get_device", "seed_everything", "set_threads", "setup",
     "MLP", "VAE", "ConvAutoencoder", "DenseAutoencoder", "Discriminator", "Generator", "LeNet5", "LeNet5Classic",
     "LinearAutoencoder", "SmallCNN", "count_parameters", "train_gan", "vae_loss",
-    "History", "accuracy", "evaluate", "fit", "checks", "viz",
+    "History", "accuracy", "evaluate", "fit", "checks", "viz", "widgets",
 ]
