@@ -1,0 +1,5 @@
+"""`python -m course.grading ...`"""
+
+from .cli import main
+
+raise SystemExit(main())
