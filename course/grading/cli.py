@@ -1,0 +1,38 @@
+"""Command line: `python -m course.grading grade ASSIGNMENT SUBMISSIONS --out DIR`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .grade import grade
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of `python -m course.grading`."""
+    top = argparse.ArgumentParser(prog="python -m course.grading", description="Instructor tools for the course.")
+    commands = top.add_subparsers(dest="command", required=True)
+    g = commands.add_parser(
+        "grade", help="autograde a folder or .zip of student notebooks",
+        description="Autograde every submission of ASSIGNMENT; write DIR/grades.csv and DIR/feedback/<student>.html.")
+    g.add_argument("assignment", help="assignment name, e.g. 01_logistic_regression")
+    g.add_argument("submissions", help="folder or .zip: alice.ipynb, alice/<NAME>.ipynb, or nbgrader's submitted/ layout")
+    g.add_argument("--out", required=True, help="output folder for grades.csv, feedback/ and nbgrader.log")
+    g.add_argument("--timeout", type=int, default=60, help="seconds allowed per cell (default 60)")
+    g.add_argument("--memory-mb", type=int, default=3000, help="memory ceiling of each student's kernel (default 3000)")
+    g.add_argument("--max-output", type=int, default=100_000, help="characters of printed output kept per cell")
+    g.add_argument("--course-dir", default=".", help="course folder holding nbgrader_config.py and the sources")
+    g.add_argument("--work-dir", default=None, help="keep nbgrader's working course folder here (default: temporary)")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; return the exit status (0: graded, 2: bad arguments or missing files)."""
+    args = parser().parse_args(argv)
+    try:
+        grade(args.assignment, args.submissions, args.out, timeout=args.timeout, memory_mb=args.memory_mb,
+              course_dir=args.course_dir, max_output_chars=args.max_output, work_dir=args.work_dir)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
