@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from .utils import check_positive_int
+from .utils import check_positive_int, randn
 
 
 class Generator(nn.Module):
@@ -35,9 +35,8 @@ class Generator(nn.Module):
     @torch.no_grad()
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n images from z ~ N(0, I) (no gradients)."""
-        weight = self.net[0].weight
-        z = torch.randn(n, self.latent, generator=generator, device=weight.device, dtype=weight.dtype)
-        return self(z)
+        check_positive_int(n, "n")
+        return self(randn((n, self.latent), like=self.net[0].weight, generator=generator))
 
 
 class Discriminator(nn.Module):
@@ -75,9 +74,11 @@ def train_gan(
     to real ("d_real") and generated ("d_fake") images in each epoch.
     """
     if x.shape[1:] != discriminator.in_shape:
-        raise ValueError(f"x must have shape (N, {', '.join(map(str, discriminator.in_shape))}), got {tuple(x.shape)}.")
+        raise ValueError(f"x must have shape (N, *{discriminator.in_shape}), got {tuple(x.shape)}.")
     if generator.out_shape != discriminator.in_shape:
-        raise ValueError(f"generator makes {generator.out_shape} but the discriminator expects {discriminator.in_shape}.")
+        raise ValueError(
+            f"generator makes {generator.out_shape} but the discriminator expects {discriminator.in_shape}."
+        )
     check_positive_int(batch_size, "batch_size")
     torch.manual_seed(seed)
     param = next(generator.parameters())
@@ -95,12 +96,12 @@ def train_gan(
             real = x[idx.to(device)]
             z = torch.randn(len(real), generator.latent, device=device, dtype=param.dtype)
             fake = generator(z)
-            ones = torch.ones(len(real), device=device, dtype=param.dtype)
+            ones, zeros = torch.ones_like(z[:, 0]), torch.zeros_like(z[:, 0])  # targets: real 1, fake 0
 
             # discriminator: real -> 1, fake -> 0 (fake detached: the generator is not updated here)
             d_real, d_fake = discriminator(real), discriminator(fake.detach())
-            d_loss = F.binary_cross_entropy_with_logits(d_real, ones) + \
-                F.binary_cross_entropy_with_logits(d_fake, 0 * ones)
+            d_loss = (F.binary_cross_entropy_with_logits(d_real, ones)
+                      + F.binary_cross_entropy_with_logits(d_fake, zeros))
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()

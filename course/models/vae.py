@@ -6,7 +6,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import check_positive_int
+from .utils import check_positive_int, randn
 
 
 class VAE(nn.Module):
@@ -33,7 +33,7 @@ class VAE(nn.Module):
         self, mu: torch.Tensor, logvar: torch.Tensor, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """z = mu + sigma * eps with eps ~ N(0, I): random, yet differentiable in mu and logvar."""
-        eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+        eps = randn(mu.shape, like=mu, generator=generator)
         return mu + torch.exp(0.5 * logvar) * eps
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
@@ -50,8 +50,7 @@ class VAE(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n new images in [0, 1], shape (n, 1, 28, 28) (or (n, in_features)), decoded from z ~ N(0, I)."""
         check_positive_int(n, "n")
-        weight = self.mu.weight
-        z = torch.randn(n, self.latent, generator=generator, device=weight.device, dtype=weight.dtype)
+        z = randn((n, self.latent), like=self.mu.weight, generator=generator)
         return torch.sigmoid(self.decode(z)).view(n, *self.out_shape)
 
 
