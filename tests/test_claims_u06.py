@@ -1,0 +1,42 @@
+"""Unit 6 claims: augmentation helps the same net on the same data; double descent with random features."""
+
+import pytest
+import torch
+
+from course.experiments import u06
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the notebook trains these small nets on one thread too
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_augmentation_helps_the_same_net(seed):
+    acc = u06.augmentation_effect(n_train=1000, epochs=30, seed=seed)
+    assert acc["augmented"] > acc["plain"] + 0.02, acc
+    if seed == 0:  # the numbers the notebook prints
+        assert acc["plain"] == pytest.approx(0.891, abs=0.01)
+        assert acc["augmented"] == pytest.approx(0.932, abs=0.01)
+
+
+def test_double_descent_peaks_at_the_interpolation_threshold():
+    dd = u06.random_features_test_error(n_train=300, features=(50, 100, 200, 300, 400, 1000, 3000))
+    mse = {p: v[0] for p, v in dd.items()}
+    err = {p: v[1] for p, v in dd.items()}
+    assert max(mse, key=mse.get) == 300 and max(err, key=err.get) == 300
+    assert mse[300] > 100 * mse[100] and mse[300] > 100 * mse[1000]
+    assert err[200] > err[100] and err[400] < err[300] and err[3000] < err[1000] < err[400]
+    assert err[3000] < min(err[p] for p in (50, 100, 200)), "beyond the threshold it falls below the classical optimum"
+    assert err[300] == pytest.approx(0.877, abs=0.02) and err[3000] == pytest.approx(0.161, abs=0.01)
+
+
+@pytest.mark.slow
+def test_early_stopping_stops_after_the_validation_minimum():
+    history, _ = u06.early_stopping_run(patience=5, epochs=40)
+    assert history.stopped_early and history.epochs == history.best_epoch + 1 + 5
+    assert min(history["val_loss"]) < history["val_loss"][-1]
