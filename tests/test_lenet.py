@@ -82,6 +82,17 @@ def test_c3_unconnected_maps_do_not_influence_output():
     assert torch.all(x.grad[0, 3:] == 0)
 
 
+def test_classic_weights_have_std_one_over_sqrt_fan_in():
+    model = LeNet5Classic()
+    assert model.c5.weight.std().item() == pytest.approx(1 / 400**0.5, rel=0.05)
+    assert model.f6.weight.std().item() == pytest.approx(1 / 120**0.5, rel=0.05)
+    full = model.c3.full_weight()
+    for j, inputs in enumerate(C3_TABLE):
+        kernels = full[j, list(inputs)]
+        assert kernels.abs().max().item() <= (3 / (25 * len(inputs))) ** 0.5
+    assert torch.all(model.c3.bias == 0)
+
+
 def test_scaled_tanh_and_subsampling():
     f = ScaledTanh()
     torch.testing.assert_close(f(torch.tensor([1.0, -1.0, 0.0])), torch.tensor([1.0, -1.0, 0.0]), atol=2e-4, rtol=0)
