@@ -24,7 +24,7 @@ class NamedSequential(nn.Sequential):
 
 
 class LeNet5(NamedSequential):
-    """Modern LeNet-5 for (N, 1, 28, 28) images: ReLU, max pooling, a Linear output; 61,706 parameters."""
+    """Modern LeNet-5 for (N, 1, 28, 28) images: ReLU, max pooling, Linear output (61,706 parameters for 10 classes)."""
 
     def __init__(self, num_classes: int = 10) -> None:
         check_positive_int(num_classes, "num_classes")
@@ -61,6 +61,7 @@ C3_TABLE: tuple[tuple[int, ...], ...] = (
 )
 
 # Stylised 7x12 pictures of the digits ('#' = +1, '.' = -1): the fixed targets of the RBF output units.
+# Drawn for this library in the spirit of the paper's output codes; not a copy of its exact bitmaps.
 DIGIT_CODES = """
 ..###.. ...#... ..###.. .#####. .....#. ####### ..####. ####### ..###.. ..###..
 .#...#. ..##... .#...#. #.....# ....##. #...... .#..... ......# .#...#. .#...#.
