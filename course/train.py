@@ -72,7 +72,15 @@ def fit(
     progress: bool = True,
     device: torch.device | str | None = None,
 ) -> History:
-    """Train `model` on `train` (Batches or (x, y)) for `epochs` epochs and return the History."""
+    """Train `model` on `train` (Batches or (x, y)) for `epochs` epochs and return the History.
+
+    Tuples become shuffled Batches of `batch_size`; the default optimizer is Adam(lr) and the
+    default loss F.cross_entropy (a loss_fn must return the batch MEAN). "train_*" numbers are
+    averages over the epoch while the weights changed; "val_*" are computed after the epoch by
+    `evaluate`. `early_stopping=k` stops after k epochs without a lower val_loss and restores the
+    best weights. `clip_grad` caps the total gradient norm. `seed` seeds torch and the shuffling.
+    The model stays on its device (or is moved to `device`); batches follow it.
+    """
     metrics = _check_metrics(metrics)
     _check_options(epochs, batch_size, lr, early_stopping, clip_grad, val)
     if seed is not None:
