@@ -1,0 +1,195 @@
+"""Claims of Unit 7 (lectures/07_convolutional_networks.ipynb), reproduced with the notebook's code and seeds."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from course.data import augment_shift_rotate, load_mnist
+from course.experiments import u07
+from course.models import LeNet5, LeNet5Classic, count_parameters
+
+
+@pytest.fixture(scope="module")
+def mnist():
+    train = load_mnist("train", size="subset", verbose=False)
+    test = load_mnist("test", size="subset", verbose=False)
+    return train, test
+
+
+def test_difference_kernel_worked_example():
+    x = torch.tensor([0, 0, 0, 0, 1, 2, 3, 4, 4, 4, 4], dtype=torch.float32)
+    u = torch.tensor([-1, 1], dtype=torch.float32)
+    out = F.conv1d(x.view(1, 1, -1), u.view(1, 1, -1)).flatten()
+    assert out.tolist() == [0, 0, 0, 1, 1, 1, 1, 0, 0, 0]
+    assert len(out) == len(x) - len(u) + 1
+    assert torch.equal(out, x[1:] - x[:-1])  # a difference operator
+
+
+def test_kernel_is_a_template_matcher():
+    signal = torch.tensor([0, 1, 0, 0, 1, 2, 1, 0, 0, 2, 0, 0, 1, 1, 1, 0], dtype=torch.float32)
+    response = F.conv1d(signal.view(1, 1, -1), torch.tensor([[[1.0, 2.0, 1.0]]])).flatten()
+    best = int(response.argmax())
+    assert best == 4 and signal[best:best + 3].tolist() == [1, 2, 1]
+    assert response[best] == 6 and (response < 6).sum() == len(response) - 1
+
+
+def test_3x3_filter_on_6x6_image_gives_4x4_map():
+    image = torch.tensor([[10, 10, 10, 0, 0, 0]] * 6, dtype=torch.float32)
+    kernel = torch.tensor([[1, 0, -1]] * 3, dtype=torch.float32)
+    out = F.conv2d(image.view(1, 1, 6, 6), kernel.view(1, 1, 3, 3))[0, 0]
+    assert out.shape == (4, 4)
+    assert out.tolist() == [[0, 30, 30, 0]] * 4
+
+
+def test_multichannel_formula_matches_conv2d():
+    g = torch.Generator().manual_seed(0)
+    x3, u3 = torch.randn(3, 6, 6, generator=g), torch.randn(3, 3, 3, generator=g)
+    manual = torch.stack([torch.stack([(x3[:, i:i + 3, j:j + 3] * u3).sum() for j in range(4)]) for i in range(4)])
+    torch.testing.assert_close(manual, F.conv2d(x3[None], u3[None])[0, 0], rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("n,k,s,p", [(6, 3, 1, 0), (6, 3, 1, 1), (6, 3, 2, 1), (28, 5, 1, 2), (7, 3, 2, 0),
+                                     (224, 11, 4, 2), (9, 4, 3, 1)])
+def test_output_size_formula(n, k, s, p):
+    actual = F.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p).shape[-1]
+    assert u07.output_size(n, k, s, p) == actual
+
+
+def test_output_size_rejects_kernel_larger_than_input():
+    with pytest.raises(ValueError, match="larger than the padded input"):
+        u07.output_size(3, 5)
+
+
+def test_receptive_fields_of_lenet_front():
+    layers = [(5, 1), (2, 2), (5, 1), (2, 2)]
+    expected = [5, 6, 14, 16]
+    for depth, side in enumerate(expected, start=1):
+        assert u07.receptive_field(layers[:depth]) == side
+        assert u07.receptive_field_by_gradient(layers[:depth]) == side
+    assert u07.receptive_field([(3, 1)] * 14) == 29  # the Think! answer
+    assert u07.receptive_field([(3, 2)] * 4) == 31
+
+
+@pytest.mark.parametrize("padding", [0, 1, 2])
+def test_banded_matrix_equals_conv1d(padding):
+    u = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    x = torch.tensor([1.0, -1.0, 2.0, 0.0, 3.0], dtype=torch.float64)
+    M = u07.conv_matrix(u, 5, padding=padding)
+    torch.testing.assert_close(M @ x, F.conv1d(x.view(1, 1, -1), u.view(1, 1, -1), padding=padding).flatten())
+    assert all(torch.equal(M.diagonal(offset=b - padding), torch.full_like(M.diagonal(b - padding), u[b]))
+               for b in range(3))  # constant diagonals: shared weights
+
+
+def test_circulant_matrix_equals_circular_conv1d():
+    u = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    x = torch.randn(7, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
+    C = u07.conv_matrix(u, 7, circular=True)
+    wrapped = F.pad(x.view(1, 1, -1), (1, 1), mode="circular")
+    torch.testing.assert_close(C @ x, F.conv1d(wrapped, u.view(1, 1, -1)).flatten())
+    torch.testing.assert_close(C[1:, 1:], C[:-1, :-1])  # circulant: each row is the previous one rotated
+    torch.testing.assert_close(C[0], C[-1].roll(1))
+
+
+def test_dense_25_weights_vs_convolution_3():
+    assert count_parameters(nn.Linear(5, 5, bias=False)) == 25
+    assert count_parameters(nn.Conv1d(1, 1, 3, padding=1, bias=False)) == 3
+    banded = u07.conv_matrix(torch.tensor([1.0, 2.0, 3.0]), 5, padding=1)
+    assert len(torch.unique(banded[banded != 0])) == 3
+
+
+def test_local_connectivity_and_sharing_counts():
+    gray = u07.weight_counts(200, 200, hidden=40_000, patch=10, kernel=10)
+    assert gray["dense"] == 1_600_000_000 and gray["local"] == 4_000_000 and gray["shared"] == 100
+    colour = u07.weight_counts(256, 256, channels=3, kernel=3)
+    assert colour["dense"] == 38_654_705_664 and 1e10 < colour["dense"] < 1e11
+    assert colour["shared"] == 27
+    small = u07.weight_counts(8, 8, channels=3, kernel=3)
+    assert small["dense"] == count_parameters(nn.Linear(192, 192, bias=False))
+    assert small["shared"] == count_parameters(nn.Conv2d(3, 1, 3, bias=False))
+
+
+def test_true_convolution_flips_the_kernel():
+    x = np.array([0, 0, 0, 0, 1, 2, 3, 4, 4, 4, 4], dtype=np.float32)
+    true_conv = np.convolve(x, [-1.0, 1.0], mode="valid")
+    assert true_conv.tolist() == [0, 0, 0, -1, -1, -1, -1, 0, 0, 0]
+    flipped = F.conv1d(torch.from_numpy(x).view(1, 1, -1), torch.tensor([[[1.0, -1.0]]])).flatten()
+    assert flipped.tolist() == true_conv.tolist()
+    rng = np.random.default_rng(0)
+    signal, kernel = rng.normal(size=20), rng.normal(size=4)
+    cross = F.conv1d(torch.from_numpy(signal).view(1, 1, -1), torch.from_numpy(kernel[::-1].copy()).view(1, 1, -1))
+    np.testing.assert_allclose(cross.flatten().numpy(), np.convolve(signal, kernel, mode="valid"), rtol=1e-10)
+    emboss = u07.FILTERS["emboss"]
+    assert torch.equal(emboss.flip(0, 1), -emboss)
+
+
+def test_equivariance_exact_and_pooling_gives_partial_shift_invariance(mnist):
+    train, _ = mnist
+    digit = train.x[0, 0]
+    sobel = u07.FILTERS["sobel x (vertical edges)"]
+    moved = torch.roll(digit, 1, dims=-1)
+    assert torch.equal(torch.roll(u07.filter_image(digit, sobel), 1, dims=-1), u07.filter_image(moved, sobel))
+    changes = [u07.shift_change(train.x[:500], sobel, pool=p) for p in (1, 2, 4, 7)]
+    assert [round(c, 2) for c in changes] == [0.86, 0.63, 0.41, 0.28]  # the notebook's numbers
+    assert changes == sorted(changes, reverse=True)
+
+
+def test_filter_image_validates_kernel():
+    with pytest.raises(ValueError, match="odd sides"):
+        u07.filter_image(torch.zeros(28, 28), torch.zeros(2, 2))
+
+
+def test_lenet5_parameter_counts():
+    counts = LeNet5Classic().layer_parameter_counts()
+    assert {k: counts[k] for k in ("C1", "S2", "C3", "S4", "C5", "F6")} == {
+        "C1": 156, "S2": 12, "C3": 1516, "S4": 32, "C5": 48120, "F6": 10164}
+    assert count_parameters(LeNet5Classic()) == 60_000
+    assert (6 * 3 + 9 * 4 + 1 * 6) * 25 + 16 == 1516
+    assert count_parameters(LeNet5()) == 61_706
+
+
+@pytest.fixture(scope="module")
+def trained(mnist):
+    torch.set_num_threads(1)  # the notebook trains on one thread too
+    train, test = mnist
+    lenet, history, lenet_error = u07.train_lenet((train.x, train.y), (test.x, test.y), epochs=8, seed=0)
+    _, _, mlp_error = u07.train_mlp((train.x, train.y), (test.x, test.y), epochs=8, seed=0)
+    return lenet, history, lenet_error, mlp_error
+
+
+@pytest.mark.slow
+def test_lenet_beats_fully_connected_net_on_the_subset(trained):
+    _, history, lenet_error, mlp_error = trained
+    assert lenet_error == pytest.approx(0.026, abs=0.006)  # notebook: 2.6%
+    assert mlp_error == pytest.approx(0.044, abs=0.008)  # notebook: 4.4%
+    assert lenet_error < 0.75 * mlp_error
+    assert history["val_accuracy"][-1] == pytest.approx(1 - lenet_error)
+
+
+@pytest.mark.slow
+def test_distortions_hurt_a_net_trained_without_them(mnist, trained):
+    _, test = mnist
+    lenet = trained[0]
+    distorted = augment_shift_rotate(max_shift=2, max_degrees=10.0)(test.x, torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        clean = (lenet(test.x).argmax(1) != test.y).float().mean().item()
+        shifted = (lenet(distorted).argmax(1) != test.y).float().mean().item()
+    assert shifted > clean + 0.03  # notebook: 2.6% -> 9.0%
+
+
+@pytest.mark.slow
+def test_most_exciting_inputs_excite_more_than_real_digits(mnist, trained):
+    _, test = mnist
+    lenet = trained[0]
+    excite = u07.most_exciting_input(lenet, lenet.c3, channels=16, steps=60, seed=0)
+    assert excite.shape == (16, 1, 28, 28) and excite.min() >= 0 and excite.max() <= 1
+    captured = []
+    handle = lenet.c3.register_forward_hook(lambda m, i, o: captured.append(o.detach()))
+    with torch.no_grad():
+        lenet(excite)
+        lenet(test.x[:500])
+    handle.remove()
+    synthetic = captured[0][torch.arange(16), torch.arange(16), 5, 5]
+    real = captured[1][:, :, 5, 5]
+    assert (synthetic > real.quantile(0.9, dim=0)).all()  # more than 9 in 10 real test digits
