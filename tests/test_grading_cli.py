@@ -95,6 +95,10 @@ CASES = {
     "nina/toy.ipynb": (_other_assignment_ids(GOOD), 0, "wrong_assignment", "another assignment"),
     "olga/other_lab.ipynb": (_other_lab(RELEASE), 0, "wrong_assignment", "other_lab"),
     "oscar/toy/toy.ipynb": (GOOD, 5, "ok", ""),
+    "quinn.ipynb": (replace_answer(GOOD, "square_answer", "import os\nos._exit(3)\n" + SQUARE), 0, "kernel_died",
+                    "not graded"),
+    "rita.ipynb": (replace_answer(GOOD, "square_answer", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                                  "while True:\n    pass\n" + SQUARE), 0, "timeout", "could not be interrupted"),
     "peggy/toy.ipynb": (RELEASE, 0, "ok", ""),
 }
 
@@ -211,8 +215,15 @@ def test_failures_are_read_from_nbgrader_log():
            "[AutogradeApp | ERROR] Traceback (most recent call last):\n  File ...\n"
            "nbclient.exceptions.DeadKernelError: Kernel died\n"
            "[AutogradeApp | ERROR] There was an error processing assignment 'toy' for student 'bob'\n")
-    assert failures_from_log(log, ["alice", "bob"], "toy") == {
-        "bob": ("kernel_died", "the kernel died while running the notebook (e.g. out of memory)")}
+    stuck = log.replace("bob", "eve").replace("nbclient.exceptions.DeadKernelError: Kernel died",
+                                              "nbclient.exceptions.CellTimeoutError: A cell timed out\n  ----")
+    odd = log.replace("bob", "fay").replace("nbclient.exceptions.DeadKernelError: Kernel died",
+                                            "KeyError: 'points'\n  ----")
+    found = failures_from_log(log + stuck + odd, ["alice", "bob", "eve", "fay"], "toy")
+    assert sorted(found) == ["bob", "eve", "fay"]
+    assert found["bob"][0] == "kernel_died" and "not graded" in found["bob"][1]
+    assert found["eve"][0] == "timeout" and "could not be interrupted" in found["eve"][1]
+    assert found["fay"] == ("grader_error", "nbgrader could not process this notebook: KeyError: 'points'")
 
 
 def test_csv_is_sorted_and_stable(tmp_path):
@@ -222,6 +233,14 @@ def test_csv_is_sorted_and_stable(tmp_path):
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
     assert (tmp_path / "a.csv").read_text().splitlines() == [
         "student,score,max_score,status,message", 'amy,5,5,renamed,"a, b"', "zed,1.5,5,ok,"]
+
+
+def test_cli_rejects_an_unknown_assignment(tmp_path, capsys):
+    from course.grading.cli import main
+
+    code = main(["grade", "no_such_lab", str(tmp_path), "--out", str(tmp_path / "out"), "--course-dir", str(FIXTURES)])
+    assert code == 2
+    assert "no_such_lab" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -275,7 +294,7 @@ def test_each_student_gets_the_right_score_and_status(rel, runs):
 def test_grading_again_from_a_zip_gives_the_same_csv(runs):
     (out1, stdout), (out2, _) = runs
     assert (out1 / "grades.csv").read_bytes() == (out2 / "grades.csv").read_bytes()
-    assert "18 submission(s)" in stdout and "written answers (1 points) are graded by hand" in stdout
+    assert f"{len(CASES)} submission(s)" in stdout and "written answers (1 point) are graded by hand" in stdout
 
 
 @pytest.mark.grading

@@ -66,6 +66,8 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="course-grading-") as tmp:
         work = Path(work_dir) if work_dir else Path(tmp)
+        if (work / "course").exists():
+            raise ValueError(f"{work / 'course'} already exists: remove it or choose another --work-dir.")
         config = GRADING_CONFIG.format(kernel=KERNEL_NAME, timeout=int(timeout), max_output=int(max_output_chars))
         ws = Workspace.create(work / "course", course_dir, assignment, config)
         install_kernel(ws.root / "jupyter", memory_mb, max_output_chars)
@@ -125,6 +127,6 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
                  if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.metadata.nbgrader.get("solution"))
     echo(table(rows))
     echo(f"Scores are autograded points out of {max_score:g}"
-         + (f"; written answers ({manual:g} points) are graded by hand." if manual else "."))
+         + (f"; written answers ({manual:g} point{'' if manual == 1 else 's'}) are graded by hand." if manual else "."))
     echo(f"Grades: {out / 'grades.csv'}   Feedback: {out / 'feedback'}/")
     return rows

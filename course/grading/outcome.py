@@ -48,7 +48,8 @@ def inspect(nb: nbformat.NotebookNode) -> tuple[list[str], list[str]]:
                 notes.append(f"output cut in {_label(cell, number)}")
             if out.output_type != "error":
                 continue
-            where, what = _label(cell, number), clean(f"{out.ename}: {out.evalue}")
+            where = _label(cell, number)
+            what = clean(f"{out.ename}: {out.evalue}" if out.evalue.strip() else out.ename)
             if out.ename in TIMEOUT_ERRORS:
                 flags.append("timeout")
                 notes.append(f"{where} ran past the time limit")
@@ -76,6 +77,13 @@ def _records(log: str) -> list[str]:
     return records
 
 
+def _last_error_line(detail: str) -> str:
+    """The final `SomethingError: message` line of a traceback, or its last non-empty line."""
+    lines = [line.strip() for line in detail.splitlines() if line.strip() and not line.startswith("[")]
+    errors = [line for line in lines if re.match(r"^[\w.]+(Error|Exception)\b", line)]
+    return (errors or lines or ["unknown error"])[-1]
+
+
 def failures_from_log(log: str, students: list[str], assignment: str) -> dict[str, tuple[str, str]]:
     """{student: (flag, note)} for submissions nbgrader could not process, read from its log."""
     records, found = _records(log), {}
@@ -86,10 +94,11 @@ def failures_from_log(log: str, students: list[str], assignment: str) -> dict[st
         hits = [k for k, r in enumerate(records) if where in r.splitlines()[0]]
         detail = "\n".join(records[k] + "\n" + (records[k + 1] if k + 1 < len(records) else "") for k in hits)
         if "DeadKernelError" in detail or "Kernel died" in detail:
-            found[student] = ("kernel_died", "the kernel died while running the notebook (e.g. out of memory)")
-        elif "unresponsive" in detail:
-            found[student] = ("kernel_died", "the kernel stopped responding (e.g. an uninterruptible loop)")
+            found[student] = ("kernel_died", "the kernel died while running the notebook (a crash, an exit call "
+                                             "or too much memory); not graded")
+        elif "CellTimeoutError" in detail or "unresponsive" in detail:
+            found[student] = ("timeout", "a cell ran past the time limit and could not be interrupted; not graded")
         else:
-            last = [line for line in detail.splitlines() if line.strip() and not line.startswith("[")][-1:]
-            found[student] = ("grader_error", "nbgrader could not process this notebook: " + clean((last or ["?"])[0]))
+            found[student] = ("grader_error", "nbgrader could not process this notebook: "
+                              + clean(_last_error_line(detail)))
     return found

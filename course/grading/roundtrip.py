@@ -29,6 +29,14 @@ def answer_ids(nb: nbformat.NotebookNode) -> list[str]:
     return [nbgrader_meta(c)["grade_id"] for c in nb.cells if nbgrader_meta(c).get("solution")]
 
 
+def trivial(line: str) -> bool:
+    """Lines too generic to count as a leak: short ones, comments, block headers, closing brackets."""
+    text = line.strip()
+    return (len(text) < MIN_SECRET_LINE or text.startswith(("#", ")", "]", "}"))
+            or (text.endswith(":") and text.split()[0] in {"with", "for", "if", "elif", "else", "try", "except",
+                                                               "while", "def", "class"}))
+
+
 def _split(source: nbformat.NotebookNode, blocks) -> tuple[list[str], set[str]]:
     """(non-trivial lines inside `blocks`, every stripped line outside them) of an instructor notebook."""
     inside_lines, outside = [], set()
@@ -42,7 +50,7 @@ def _split(source: nbformat.NotebookNode, blocks) -> tuple[list[str], set[str]]:
                 inside = False
             elif not inside:
                 outside.add(text)
-            elif len(text) >= MIN_SECRET_LINE and not text.startswith("#"):
+            elif not trivial(text):
                 inside_lines.append(text)
     return inside_lines, outside
 
@@ -73,12 +81,13 @@ def cells_by_id(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
 
 
 def solution_submission(release: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student version with every answer cell filled in from the instructor notebook."""
+    """The student version with every answer cell filled in from the instructor notebook (markers dropped)."""
     nb = copy.deepcopy(release)
     solved = cells_by_id(source)
     for cell in nb.cells:
         if nbgrader_meta(cell).get("solution"):
-            cell.source = solved[nbgrader_meta(cell)["grade_id"]].source
+            lines = solved[nbgrader_meta(cell)["grade_id"]].source.splitlines()
+            cell.source = "\n".join(x for x in lines if "BEGIN SOLUTION" not in x and "END SOLUTION" not in x)
     return nb
 
 
