@@ -4,7 +4,7 @@ For each assignment in solutions/ (and the toy fixture that keeps this machinery
 student version is exactly what nbgrader generates and carries no solution or hidden test; the solution
 scores full marks, the blank student version zero, and every wrong answer in tests/wrong_answers/ loses
 points on exactly the cells it names. One temporary course and ONE `nbgrader autograde` run per assignment.
-Set COURSE_GRADING_JOBS=2 to grade two assignments at a time (each pinned to its own CPU).
+Two assignments are graded at a time, each pinned to its own CPU (COURSE_GRADING_JOBS=1 for one at a time).
 """
 
 from __future__ import annotations
@@ -114,10 +114,10 @@ class Grader:
     def __init__(self, base: Path, order: list[Assignment], jobs: int):
         self.base, self.order, self.jobs = base, order, jobs
         self.futures: dict[Assignment, Future] = {}
-        self.pool = ThreadPoolExecutor(max_workers=jobs, initializer=self._pin)
         self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         self.next_cpu = 0
         self.lock = threading.Lock()
+        self.pool = ThreadPoolExecutor(max_workers=jobs, initializer=self._pin)
 
     def _pin(self) -> None:
         # Each worker thread (and the kernels it starts) gets its own CPU: no thread oversubscription.
@@ -144,11 +144,12 @@ def grader(request, tmp_path_factory):
         a = getattr(item, "callspec", None) and item.callspec.params.get("a")
         if isinstance(a, Assignment) and a not in order and item.get_closest_marker("slow"):
             order.append(a)
-    jobs = max(1, int(os.environ.get("COURSE_GRADING_JOBS", "1")))
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    jobs = max(1, int(os.environ.get("COURSE_GRADING_JOBS", min(2, cpus))))
     g = Grader(tmp_path_factory.mktemp("grading"), order, jobs)
     start = time.perf_counter()
     yield g
-    g.pool.shutdown(wait=True)
+    g.pool.shutdown(wait=True, cancel_futures=True)
     times = {a.label: f.result().seconds for a, f in g.futures.items() if f.done() and f.exception() is None}
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if times and reporter is not None:
@@ -238,7 +239,8 @@ def test_every_test_cell_is_caught_by_a_wrong_answer(a):
     answers = _wrong_answers(a)
     tests, cells = set(autograded_ids(nb)), set(answer_ids(nb))
     for i, wrong in enumerate(answers):
-        assert wrong["cell"] in cells, f"{a.wrong_answers} [{i}]: {wrong['cell']!r} is not an answer cell: {sorted(cells)}"
+        assert wrong["cell"] in cells, \
+            f"{a.wrong_answers} [{i}]: {wrong['cell']!r} is not an answer cell: {sorted(cells)}"
         assert wrong["fails"] and set(wrong["fails"]) <= tests, \
             f"{a.wrong_answers} [{i}]: fails={wrong['fails']} must name autograded test cells: {sorted(tests)}"
     uncovered = tests - {g for w in answers for g in w["fails"]}

@@ -16,7 +16,8 @@ def parser() -> argparse.ArgumentParser:
         "grade", help="autograde a folder or .zip of student notebooks",
         description="Autograde every submission of ASSIGNMENT; write DIR/grades.csv and DIR/feedback/<student>.html.")
     g.add_argument("assignment", help="assignment name, e.g. 01_logistic_regression")
-    g.add_argument("submissions", help="folder or .zip: alice.ipynb, alice/<NAME>.ipynb, or nbgrader's submitted/ layout")
+    g.add_argument("submissions",
+                   help="folder or .zip: alice.ipynb, alice/<NAME>.ipynb, or nbgrader's submitted/ layout")
     g.add_argument("--out", required=True, help="output folder for grades.csv, feedback/ and nbgrader.log")
     g.add_argument("--timeout", type=int, default=60, help="seconds allowed per cell (default 60)")
     g.add_argument("--memory-mb", type=int, default=3000, help="memory ceiling of each student's kernel (default 3000)")

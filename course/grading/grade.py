@@ -58,6 +58,41 @@ def _open_submissions(submissions: Path, scratch: Path) -> Path:
     raise ValueError(f"{submissions} is neither a folder, a .zip nor a notebook.")
 
 
+def _points(release: nbformat.NotebookNode) -> tuple[list[str], float, float]:
+    """(autograded test cell ids, their total points, points of hand-graded written answers)."""
+    tests, auto, manual = autograded_ids(release), 0.0, 0.0
+    for cell in release.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade"):
+            if meta.get("grade_id") in tests:
+                auto += float(meta.get("points", 0))
+            elif meta.get("solution"):
+                manual += float(meta.get("points", 0))
+    return tests, auto, manual
+
+
+def _result(ws: Workspace, sid: str, failure: tuple[str, str] | None,
+            tests: list[str]) -> tuple[float, list[str], list[str]]:
+    """(autograded score, flags, notes) of one student after nbgrader's run."""
+    if failure is not None:
+        return 0.0, [failure[0]], [failure[1]]
+    graded = ws.autograded_notebook(sid)
+    if not graded.exists():
+        return 0.0, ["grader_error"], ["nbgrader wrote no graded notebook; see nbgrader.log"]
+    flags, notes = inspect(nbformat.read(graded, as_version=4))
+    scores = ws.scores(sid)
+    return sum(scores[g][0] or 0.0 for g in tests if g in scores), flags, notes
+
+
+def _feedback(ws: Workspace, sid: str, row: Row, hidden: list[str]) -> str:
+    """nbgrader's feedback page for `sid`, or a short notice when there is none or it would show a hidden test."""
+    page = ws.root / "feedback" / sid / ws.assignment / f"{ws.assignment}.html"
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    if not text or any(line in _html_text(text) for line in hidden):
+        return notice_html(row, ws.assignment)
+    return text
+
+
 def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout: int = 60, memory_mb: int = 3000,
           course_dir: str | Path = ".", max_output_chars: int = 100_000, work_dir: str | Path | None = None,
           echo: Callable[[str], None] = print) -> list[Row]:
@@ -74,14 +109,11 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
         env = {"JUPYTER_PATH": str(ws.root / "jupyter")}
         ws.generate()
         release = nbformat.read(ws.release_notebook, as_version=4)
-        source = nbformat.read(ws.source_notebook, as_version=4)
-        tests = autograded_ids(release)
-        points = {c.metadata.nbgrader["grade_id"]: float(c.metadata.nbgrader.get("points", 0)) for c in release.cells
-                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id") in tests}
-        max_score = sum(points.values())
+        tests, max_score, manual = _points(release)
         others = {p.name for p in (Path(course_dir) / course_directories(course_dir)["source_directory"]).glob("*")
                   if p.is_dir()}
 
+        # 1. check and repair every notebook; what cannot be graded gets its row now
         rows, queued, taken = [], {}, set()
         for sub in collect(_open_submissions(Path(submissions), work), assignment):
             sid = safe_id(sub.student, taken)
@@ -92,39 +124,27 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
                 (out / "feedback" / f"{sid}.html").write_text(notice_html(row, assignment), encoding="utf-8")
             else:
                 ws.submit(sid, prepared.notebook)
-                queued[sid] = (sub, prepared)
+                queued[sid] = (sub.student, prepared)
 
+        # 2. one nbgrader run over all the rest, then feedback without hidden tests
         failures, log = {}, ""
         if queued:
-            done = ws.nbgrader("autograde", assignment, env=env, check=False)
-            log = done.stderr
+            log = ws.nbgrader("autograde", assignment, env=env, check=False).stderr
             failures = failures_from_log(log, list(queued), assignment)
             log += ws.nbgrader("generate_feedback", assignment, "--force", env=env, check=False).stderr
         (out / "nbgrader.log").write_text(log.replace(str(work), "<work>"), encoding="utf-8")
 
-        hidden = hidden_test_lines(source)
-        for sid, (sub, prepared) in queued.items():
-            flags, notes, score = list(prepared.flags), list(prepared.notes), 0.0
-            if sid in failures:
-                flags.append(failures[sid][0])
-                notes.append(failures[sid][1])
-            else:
-                found_flags, found_notes = inspect(nbformat.read(ws.autograded_notebook(sid), as_version=4))
-                flags, notes = flags + found_flags, notes + found_notes
-                scores = ws.scores(sid)
-                score = sum(scores[g][0] or 0.0 for g in tests if g in scores)
+        # 3. scores, statuses and pages
+        hidden = hidden_test_lines(nbformat.read(ws.source_notebook, as_version=4))
+        for sid, (student, prepared) in queued.items():
+            score, flags, notes = _result(ws, sid, failures.get(sid), tests)
+            flags, notes = prepared.flags + flags, prepared.notes + notes
             message = clean("; ".join(notes).replace(str(work), "<work>"), 300)
-            row = Row(sub.student, score, max_score, status_of(flags), message)
+            row = Row(student, score, max_score, status_of(flags), message)
             rows.append(row)
-            page = ws.root / "feedback" / sid / assignment / f"{assignment}.html"
-            text = page.read_text(encoding="utf-8") if page.exists() else ""
-            if not text or any(line in _html_text(text) for line in hidden):
-                text = notice_html(row, assignment)
-            (out / "feedback" / f"{sid}.html").write_text(text, encoding="utf-8")
+            (out / "feedback" / f"{sid}.html").write_text(_feedback(ws, sid, row, hidden), encoding="utf-8")
 
     write_csv(rows, out / "grades.csv")
-    manual = sum(float(c.metadata.nbgrader.get("points", 0)) for c in release.cells
-                 if c.get("metadata", {}).get("nbgrader", {}).get("grade") and c.metadata.nbgrader.get("solution"))
     echo(table(rows))
     echo(f"Scores are autograded points out of {max_score:g}"
          + (f"; written answers ({manual:g} point{'' if manual == 1 else 's'}) are graded by hand." if manual else "."))

@@ -77,7 +77,8 @@ def _keep_known_ids(nb: nbformat.NotebookNode, known: set[str]) -> dict[str, int
     return found
 
 
-def _as_release_cell(cell: nbformat.NotebookNode, rcell: nbformat.NotebookNode, restore_source: bool) -> nbformat.NotebookNode:
+def _as_release_cell(cell: nbformat.NotebookNode, rcell: nbformat.NotebookNode,
+                     restore_source: bool) -> nbformat.NotebookNode:
     """`cell` with the release's nbgrader metadata and cell type (and its source, when `restore_source`)."""
     source = rcell.source if restore_source else cell.source
     if cell.cell_type != rcell.cell_type:
@@ -87,10 +88,29 @@ def _as_release_cell(cell: nbformat.NotebookNode, rcell: nbformat.NotebookNode, 
     return cell
 
 
+def _insert_missing_tests(nb: nbformat.NotebookNode, release: nbformat.NotebookNode,
+                          found: dict[str, int]) -> list[str]:
+    """Put back the release's autograded test cells absent from `nb`, each before the next cell that is there."""
+    rcells = cells_by_id(release)
+    rindex = {nbgrader_meta(c)["grade_id"]: r for r, c in enumerate(release.cells) if nbgrader_meta(c).get("grade_id")}
+    anchors = {rindex[gid]: i for gid, i in found.items()}
+    anchors.update({r: i for r, i in _match_by_text(nb, release, ids_only=False).items() if r not in anchors})
+    missing = [gid for gid, c in rcells.items() if gid not in found and nbgrader_meta(c).get("grade")
+               and not nbgrader_meta(c).get("solution")]
+    inserts = []
+    for gid in missing:
+        later = [anchors[r] for r in sorted(anchors) if r > rindex[gid]]
+        inserts.append((later[0] if later else len(nb.cells), rindex[gid], gid))
+    for at, _, gid in sorted(inserts, reverse=True):
+        cell = copy.deepcopy(rcells[gid])
+        cell["id"] = f"restored-{gid}"[:64]
+        nb.cells.insert(at, cell)
+    return missing
+
+
 def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Prepared:
     """Give `nb` the release's nbgrader cells: restore edited/deleted locked cells, recover lost metadata."""
     rcells = cells_by_id(release)
-    rindex = {nbgrader_meta(c)["grade_id"]: r for r, c in enumerate(release.cells) if nbgrader_meta(c).get("grade_id")}
     had_metadata = any("nbgrader" in c.get("metadata", {}) for c in nb.cells)
     found = _keep_known_ids(nb, set(rcells))
     out = Prepared(nb)
@@ -106,23 +126,11 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Prepare
         out.notes.append("nbgrader metadata was missing: test cells recognised by their text")
     edited = []
     for gid, i in found.items():
-        rcell = rcells[gid]
-        locked = bool(nbgrader_meta(rcell).get("locked"))
-        if locked and nb.cells[i].source != rcell.source:
+        locked = bool(nbgrader_meta(rcells[gid]).get("locked"))
+        if locked and nb.cells[i].source.strip() != rcells[gid].source.strip():
             edited.append(gid)
-        nb.cells[i] = _as_release_cell(nb.cells[i], rcell, restore_source=locked)
-    anchors = {r: found[gid] for gid, r in rindex.items() if gid in found}
-    anchors.update({r: i for r, i in _match_by_text(nb, release, ids_only=False).items() if r not in anchors})
-    missing = [gid for gid, c in rcells.items() if gid not in found and nbgrader_meta(c).get("grade")
-               and not nbgrader_meta(c).get("solution")]
-    inserts = []
-    for gid in missing:
-        later = [anchors[r] for r in sorted(anchors) if r > rindex[gid]]
-        inserts.append((later[0] if later else len(nb.cells), rindex[gid], gid))
-    for at, _, gid in sorted(inserts, reverse=True):
-        cell = copy.deepcopy(rcells[gid])
-        cell["id"] = f"restored-{gid}"[:64]
-        nb.cells.insert(at, cell)
+        nb.cells[i] = _as_release_cell(nb.cells[i], rcells[gid], restore_source=locked)
+    missing = _insert_missing_tests(nb, release, found)
     if edited:
         out.flags.append("tests_restored")
         out.notes.append("edited test cell(s) restored: " + ", ".join(edited))
@@ -131,8 +139,8 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Prepare
         out.notes.append("deleted test cell(s) restored: " + ", ".join(missing))
     elif missing:
         out.notes.append("test cell(s) not recognised, added back: " + ", ".join(missing))
-    written = [gid for gid, c in rcells.items() if gid not in found and nbgrader_meta(c).get("grade")
-               and nbgrader_meta(c).get("solution")]
+    written = [gid for gid, c in rcells.items() if gid not in found and nbgrader_meta(c).get("solution")
+               and nbgrader_meta(c).get("grade")]
     if written:
         out.notes.append("written answer(s) not found: " + ", ".join(written))
     return out
@@ -153,7 +161,8 @@ def _choose(sub: Submission, assignment: str) -> tuple[Path | None, list[str]]:
     notes = []
     if len(sub.notebooks) > 1:
         names = ", ".join(sub.relative)
-        notes.append(f"{len(sub.notebooks)} notebooks found ({names}); graded {sub.relative[sub.notebooks.index(chosen)]}")
+        graded = sub.relative[sub.notebooks.index(chosen)]
+        notes.append(f"{len(sub.notebooks)} notebooks found ({names}); graded {graded}")
     return chosen, notes
 
 
