@@ -8,6 +8,7 @@ STAMP := $(VENV)/.installed
 # torch: the CPU build. Elsewhere pass e.g. TORCH_PIP_ARGS="--index-url <the CPU wheel index>" to avoid a CUDA build.
 TORCH_PIP_ARGS ?=
 PORT ?= 8888
+ROOT_DIR ?= $(CURDIR)
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST ?= $(BIN)/python -m pytest
@@ -26,7 +27,7 @@ install: $(STAMP)
 
 start: $(STAMP)  ## JupyterLab on the course, prints the URL (no browser is opened)
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) \
-		--ServerApp.root_dir="$(CURDIR)" --LabApp.default_url=/lab/tree/lectures
+		--ServerApp.root_dir="$(ROOT_DIR)" --LabApp.default_url=/lab/tree/lectures
 
 test: $(STAMP)  ## everything: library tests, claims, notebooks (nbval), grading round trips, browser
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests lectures solutions $(NBVAL) -p no:cacheprovider

@@ -10,6 +10,10 @@ import numpy as np
 class CheckFailed(AssertionError):
     """A check on a student's answer failed; the message says which case and why."""
 
+    def _render_traceback_(self) -> list[str]:
+        """What IPython shows: the message alone, without frames from inside this module."""
+        return [f"CheckFailed: {self}"]
+
 
 def _fail(message: str) -> None:
     """Raise CheckFailed without chaining the helper's own exceptions into the traceback."""

@@ -83,3 +83,8 @@ def test_gradient_check_catches_sign_error():
     assert gradient_check(f, lambda w: 2 * w, np.array([1.0, -2.0])) < 1e-6
     with pytest.raises(CheckFailed, match="disagrees with the numerical gradient"):
         gradient_check(f, lambda w: -2 * w, np.array([1.0, -2.0]))
+
+
+def test_ipython_shows_only_the_message():
+    err = CheckFailed("relu is wrong")
+    assert err._render_traceback_() == ["CheckFailed: relu is wrong"]
