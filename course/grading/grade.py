@@ -88,7 +88,8 @@ def _feedback(ws: Workspace, sid: str, row: Row, hidden: list[str]) -> str:
     """nbgrader's feedback page for `sid`, or a short notice when there is none or it would show a hidden test."""
     page = ws.root / "feedback" / sid / ws.assignment / f"{ws.assignment}.html"
     text = page.read_text(encoding="utf-8") if page.exists() else ""
-    if not text or any(line in _html_text(text) for line in hidden):
+    shown = {line.strip() for line in _html_text(text).splitlines()}
+    if not text or any(line in shown for line in hidden):
         return notice_html(row, ws.assignment)
     return text
 

@@ -61,10 +61,11 @@ def secret_lines(source: nbformat.NotebookNode, blocks=SECRET_BLOCKS) -> list[st
 
 
 def hidden_test_lines(source: nbformat.NotebookNode) -> list[str]:
-    """Hidden-test lines that are secret: non-trivial and not also written somewhere visible."""
+    """Hidden-test lines that are secret: non-trivial, and written nowhere else (visible parts, solutions)."""
     inside, _ = _split(source, HIDDEN_TESTS)
     _, visible = _split(source, SECRET_BLOCKS)
-    return [line for line in inside if line not in visible]
+    elsewhere = visible | set(secret_lines(source, SECRET_BLOCKS[:1]))
+    return [line for line in inside if line not in elsewhere]
 
 
 def leaks(release: nbformat.NotebookNode, source: nbformat.NotebookNode) -> list[str]:
