@@ -8,6 +8,8 @@ STAMP := $(VENV)/.installed
 # torch: the CPU build. Elsewhere pass e.g. TORCH_PIP_ARGS="--index-url <the CPU wheel index>" to avoid a CUDA build.
 TORCH_PIP_ARGS ?=
 PORT ?= 8888
+# Idle OpenMP threads sleep instead of spinning: much faster training when the CPU is shared (Binder, CI).
+export OMP_WAIT_POLICY ?= PASSIVE
 ROOT_DIR ?= $(CURDIR)
 # Jupyter refuses to run as root unless told; containers and CI often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
