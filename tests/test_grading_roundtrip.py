@@ -136,9 +136,9 @@ class Grader:
         return self.futures[a].result()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def grader(request, tmp_path_factory):
-    """Grades assignments on demand (those selected in this session first, in collection order)."""
+    """Grades assignments on demand (those selected in this run first, in collection order)."""
     order = []
     for item in request.session.items:
         a = getattr(item, "callspec", None) and item.callspec.params.get("a")
