@@ -142,7 +142,7 @@ def train_lenet(train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], epoch
 def train_mlp(train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], hidden: int = 300, epochs: int = 8,
               seed: int = 0, batch_size: int = 128, lr: float = 2e-3, decay_epochs: int = 2,
               device: torch.device | str | None = None) -> tuple[nn.Module, History, float]:
-    """The fully connected baseline 784-hidden-10 (ReLU), trained exactly like train_lenet; returns model, history, test error."""
+    """The fully connected baseline 784-hidden-10 (ReLU), trained like train_lenet; returns model, history, error."""
     torch.manual_seed(seed)
     model = MLP(784, [hidden], 10).to(device or "cpu")
     return _train(model, train, test, epochs, seed, batch_size, lr, decay_epochs, None, device)

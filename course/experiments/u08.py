@@ -131,7 +131,8 @@ def draw_parameters(conv_layers: int = 3, fc_layers: int = 2, width: int = 16, f
     ax.set_ylim(1, max(counts) * 5)
     ax.set_ylabel("trainable parameters (log scale)")
     ax.set_xlabel("layer (blue: convolutional, orange: fully connected)")
-    ax.set_title(f"{count_parameters(model):,} parameters: {split['conv']:,} convolutional, {split['fc']:,} fully connected")
+    ax.set_title(f"{count_parameters(model):,} parameters: "
+                 f"{split['conv']:,} convolutional, {split['fc']:,} fully connected")
     return fig
 
 
@@ -160,7 +161,8 @@ class InceptionBlock(nn.Module):
         return torch.cat([branch(x) for branch in branches], dim=1)
 
 
-def split_train_val(x: Tensor, y: Tensor, n_val: int, seed: int = 0) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
+def split_train_val(x: Tensor, y: Tensor, n_val: int,
+                    seed: int = 0) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
     """A random split of (x, y) into a training part and `n_val` validation examples."""
     if not 0 < n_val < len(x):
         raise ValueError(f"n_val must be between 1 and {len(x) - 1}, got {n_val}")
