@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 from pathlib import Path
 
@@ -35,6 +34,8 @@ def install_kernel(jupyter_dir: str | os.PathLike, memory_mb: int, max_output_ch
 
 def limit_memory(megabytes: int) -> None:
     """Cap this process's address space: a too-large allocation raises MemoryError instead of swamping the machine."""
+    import resource  # POSIX only; imported here so the rest of the grader also loads elsewhere
+
     limit = megabytes * 1024 * 1024
     hard = resource.getrlimit(resource.RLIMIT_AS)[1]
     if hard != resource.RLIM_INFINITY:
