@@ -16,7 +16,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
-.PHONY: start test test-quick test-notebooks test-grading install release check-release budgets clean
+.PHONY: start test test-quick test-notebooks test-grading install release budgets grade clean
 
 $(STAMP): pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ test-grading: $(STAMP)
 
 release: $(STAMP)  ## regenerate every student version in exercises/ from solutions/
 	for d in solutions/*/; do n=$$(basename $$d); PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nbgrader generate_assignment $$n --force --log-level=WARN || exit 1; done
+
+grade: $(STAMP)  ## grade a folder or zip of submissions: make grade A=03_backprop S=subs.zip OUT=grading-runs/03_backprop
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course.grading grade $(A) $(S) --out $(OUT)
 
 budgets: $(STAMP)  ## time and peak memory of every lecture and solution notebook
 	$(BIN)/python benchmarks/notebook_budgets.py
