@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import time
 from pathlib import Path
 
 import numpy as np
@@ -67,10 +68,43 @@ def available_cpus(cgroup_root: str | os.PathLike = "/sys/fs/cgroup") -> int:
     return max(1, count)
 
 
+def _cpu_times(text: str) -> tuple[int, int, int]:
+    """(idle ticks, total ticks, CPU count) from the text of /proc/stat."""
+    lines = text.splitlines()
+    fields = lines[0].split()
+    if not fields or fields[0] != "cpu" or len(fields) < 5:
+        raise ValueError("no aggregate 'cpu' line")
+    ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal (guest is in user)
+    count = sum(1 for line in lines[1:] if line.startswith("cpu") and line[3:4].isdigit())
+    return ticks[3] + (ticks[4] if len(ticks) > 4 else 0), sum(ticks), max(1, count)
+
+
+def idle_cpus(interval: float = 0.1, stat: str | os.PathLike = "/proc/stat") -> float | None:
+    """CPUs left idle by all processes over the next `interval` seconds, or None where unknown."""
+    try:
+        idle0, total0, count = _cpu_times(Path(stat).read_text())
+        time.sleep(interval)
+        idle1, total1, _ = _cpu_times(Path(stat).read_text())
+    except (OSError, ValueError, IndexError):
+        return None
+    if total1 <= total0:
+        return None
+    return count * (idle1 - idle0) / (total1 - total0)
+
+
+def auto_threads() -> int:
+    """Threads worth using now: the CPUs available, less those other processes keep busy."""
+    count = available_cpus()
+    idle = idle_cpus()
+    if idle is not None:
+        count = min(count, max(1, math.floor(idle + 0.5)))
+    return count
+
+
 def set_threads(n: int | None = None) -> int:
-    """Set torch's intra-op thread count (default: the CPUs available) and return it."""
+    """Set torch's intra-op thread count (default: `auto_threads()`) and return it."""
     if n is None:
-        n = available_cpus()
+        n = auto_threads()
     if not isinstance(n, int) or n < 1:
         raise ValueError(f"set_threads needs a positive whole number of threads, got {n!r}.")
     torch.set_num_threads(n)

@@ -68,6 +68,7 @@ def fit(
     metrics: Sequence[str] = ("accuracy",),
     early_stopping: int | None = None,
     clip_grad: float | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
     seed: int | None = 0,
     progress: bool = True,
     device: torch.device | str | None = None,
@@ -78,7 +79,8 @@ def fit(
     default loss F.cross_entropy (a loss_fn must return the batch MEAN). "train_*" numbers are
     averages over the epoch while the weights changed; "val_*" are computed after the epoch by
     `evaluate`. `early_stopping=k` stops after k epochs without a lower val_loss and restores the
-    best weights. `clip_grad` caps the total gradient norm. `seed` seeds torch and the shuffling.
+    best weights. `clip_grad` caps the total gradient norm. `scheduler` (built on `optimizer`, e.g.
+    OneCycleLR) is stepped after every optimizer step. `seed` seeds torch and the shuffling.
     The model stays on its device (or is moved to `device`); batches follow it.
     """
     metrics = _check_metrics(metrics)
@@ -91,6 +93,9 @@ def fit(
     train = _as_batches(train, batch_size, shuffle=True, seed=shuffle_seed, device=device)
     val = None if val is None else _as_batches(val, batch_size, device=device)
     loss_fn = loss_fn or F.cross_entropy  # must return the MEAN loss over the batch
+    if scheduler is not None and (optimizer is None or getattr(scheduler, "optimizer", None) is not optimizer):
+        raise ValueError("scheduler must be built on the optimizer you pass: "
+                         "opt = torch.optim.Adam(...); fit(..., optimizer=opt, scheduler=OneCycleLR(opt, ...)).")
     optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
 
     history, best_loss, best_state, waited = History(), math.inf, None, 0
@@ -108,6 +113,8 @@ def fit(
             if clip_grad is not None:
                 nn.utils.clip_grad_norm_(model.parameters(), max_norm=clip_grad)
             optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
             sums += _batch_sums(loss, out, yb, metrics)  # stays on the device: no sync per batch
             n += yb.shape[0]
         for name, value in zip(("loss", *metrics), (sums / n).tolist()):

@@ -49,6 +49,48 @@ def test_v1_quota(tmp_path, monkeypatch):
     assert dev.available_cpus(tmp_path) == 8
 
 
+def _stat(idle: int, busy: int, cpus: int = 2) -> str:
+    """A /proc/stat text: aggregate line (user nice system idle iowait irq softirq steal) and per-CPU lines."""
+    per_cpu = "".join(f"cpu{i} 0 0 0 0 0 0 0 0\n" for i in range(cpus))
+    return f"cpu  {busy} 0 0 {idle} 0 0 0 0 0 0\n{per_cpu}intr 1 2 3\n"
+
+
+def _idle_between(tmp_path, monkeypatch, first: str, second: str) -> float | None:
+    """idle_cpus() on a fake /proc/stat whose text changes from `first` to `second` while it waits."""
+    stat = tmp_path / "stat"
+    stat.write_text(first)
+    monkeypatch.setattr(dev.time, "sleep", lambda seconds: stat.write_text(second))
+    return dev.idle_cpus(stat=stat)
+
+
+def test_idle_cpus_from_two_samples(tmp_path, monkeypatch):
+    # 2 CPUs, 100 ticks pass: 50 idle, 50 busy -> one CPU's worth idle
+    assert _idle_between(tmp_path, monkeypatch, _stat(1000, 1000), _stat(1050, 1050)) == pytest.approx(1.0)
+    # quiet machine: 98 of 100 ticks idle -> 1.96 CPUs
+    assert _idle_between(tmp_path, monkeypatch, _stat(0, 0), _stat(98, 2)) == pytest.approx(1.96)
+    # 8 CPUs, all busy
+    assert _idle_between(tmp_path, monkeypatch, _stat(0, 0, 8), _stat(0, 800, 8)) == pytest.approx(0.0)
+
+
+def test_idle_cpus_unknown_gives_none(tmp_path, monkeypatch):
+    assert dev.idle_cpus(stat=tmp_path / "missing") is None  # no /proc/stat (macOS, Windows)
+    assert _idle_between(tmp_path, monkeypatch, "garbage\n", "garbage\n") is None
+    assert _idle_between(tmp_path, monkeypatch, _stat(5, 5), _stat(5, 5)) is None  # no time passed
+
+
+@pytest.mark.parametrize("available, idle, expected", [
+    (2, 1.96, 2),   # quiet 2-core machine: both
+    (2, 1.0, 1),    # one core kept busy by another process: one thread
+    (2, 0.1, 1),    # everything busy: still one
+    (1, 1.9, 1),    # 1-CPU quota (mybinder.org) wins over an idle host
+    (4, None, 4),   # idle time unknown: the CPUs available
+])
+def test_auto_threads_uses_available_and_idle(monkeypatch, available, idle, expected):
+    monkeypatch.setattr(dev, "available_cpus", lambda: available)
+    monkeypatch.setattr(dev, "idle_cpus", lambda: idle)
+    assert dev.auto_threads() == expected
+
+
 def test_set_threads_uses_available_cpus(monkeypatch):
     before = torch.get_num_threads()
     try:
@@ -93,3 +135,10 @@ def test_setup_reports_and_returns_device(capsys):
     out = capsys.readouterr().out
     assert isinstance(device, torch.device)
     assert "seed: 3" in out and "torch threads:" in out
+
+
+@pytest.mark.skipif(not Path("/proc/stat").exists(), reason="needs Linux /proc/stat")
+def test_idle_cpus_on_this_machine_is_between_zero_and_cpu_count():
+    idle = dev.idle_cpus(interval=0.05)
+    assert idle is not None and 0.0 <= idle <= (dev.os.cpu_count() or 1) + 1e-9
+    assert 1 <= dev.auto_threads() <= dev.available_cpus()

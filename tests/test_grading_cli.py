@@ -244,6 +244,10 @@ def test_cli_rejects_an_unknown_assignment(tmp_path, capsys):
     code = main(["grade", "no_such_lab", str(tmp_path), "--out", str(tmp_path / "out"), "--course-dir", str(FIXTURES)])
     assert code == 2
     assert "no_such_lab" in capsys.readouterr().err
+    code = main(["grade", "toy", str(tmp_path), "--out", str(tmp_path / "out"), "--course-dir", str(FIXTURES),
+                 "--jobs", "0"])
+    assert code == 2
+    assert "jobs is the number of notebooks graded at once" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -262,7 +266,7 @@ def test_torch_imports_and_works_under_the_memory_limit():
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
-    """Grade the cases from a folder, then from a zip of the same folder; return both output folders."""
+    """Grade the cases from a folder (3 at once), then from a zip of it (one by one); return both output folders."""
     base = tmp_path_factory.mktemp("cli")
     course = base / "course"
     shutil.copytree(FIXTURES, course, ignore=shutil.ignore_patterns("wrong_answers", "__pycache__"))
@@ -272,10 +276,10 @@ def runs(tmp_path_factory):
     with zipfile.ZipFile(base / "subs.zip", "w") as zf:
         for path in sorted(subs.rglob("*")):
             zf.write(path, Path("submissions") / path.relative_to(subs))
-    outs = []
-    for source, out in ((subs, base / "out1"), (base / "subs.zip", base / "out2")):
+    outs = []  # the folder graded 3 notebooks at a time, the zip one at a time: the results must not differ
+    for source, out, jobs in ((subs, base / "out1", "3"), (base / "subs.zip", base / "out2", "1")):
         done = subprocess.run([sys.executable, "-m", "course.grading", "grade", "toy", str(source), "--out", str(out),
-                               "--timeout", "5", "--course-dir", str(course)],
+                               "--timeout", "5", "--course-dir", str(course), "--jobs", jobs],
                               capture_output=True, text=True, timeout=1800)
         assert done.returncode == 0, done.stderr[-3000:]
         outs.append((out, done.stdout))
@@ -295,7 +299,7 @@ def test_each_student_gets_the_right_score_and_status(rel, runs):
 
 @pytest.mark.grading
 @pytest.mark.slow
-def test_grading_again_from_a_zip_gives_the_same_csv(runs):
+def test_grading_again_from_a_zip_one_at_a_time_gives_the_same_csv(runs):
     (out1, stdout), (out2, _) = runs
     assert (out1 / "grades.csv").read_bytes() == (out2 / "grades.csv").read_bytes()
     assert f"{len(CASES)} submission(s)" in stdout and "written answers (1 point) are graded by hand" in stdout

@@ -118,6 +118,28 @@ def test_clip_grad_limits_the_gradient_norm_seen_by_the_optimizer():
     assert max(clipped) <= 0.5 * (1 + 1e-4)
 
 
+def test_scheduler_is_stepped_after_every_optimizer_step():
+    x, y = blobs(64)
+    model = MLP(2, [8], 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    lrs = []
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: lrs.append(opt.param_groups[0]["lr"]))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: 1.0 / (1 + step))
+    fit(model, (x, y), epochs=2, batch_size=16, optimizer=optimizer, scheduler=scheduler, progress=False)
+    assert lrs == pytest.approx([0.1 / (1 + k) for k in range(8)])  # 4 batches x 2 epochs, one step each
+    assert scheduler.last_epoch == 8
+
+
+def test_scheduler_must_belong_to_the_optimizer():
+    x, y = blobs(32)
+    model = MLP(2, [8], 2)
+    other = torch.optim.SGD(MLP(2, [8], 2).parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(other, step_size=1)
+    for optimizer in (None, torch.optim.SGD(model.parameters(), lr=0.1)):
+        with pytest.raises(ValueError, match="scheduler must be built on the optimizer"):
+            fit(model, (x, y), epochs=1, optimizer=optimizer, scheduler=scheduler, progress=False)
+
+
 def test_evaluate_matches_manual_computation_and_restores_mode():
     x, y = torch.randn(23, 4), torch.randint(0, 3, (23,))
     model = MLP(4, [8], 3, dropout=0.5)  # dropout would change the numbers if left in train mode

@@ -23,6 +23,8 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--memory-mb", type=int, default=3000, help="memory ceiling of each student's kernel (default 3000)")
     g.add_argument("--max-output", type=int, default=100_000, help="characters of printed output kept per cell")
     g.add_argument("--course-dir", default=".", help="course folder holding nbgrader_config.py and the sources")
+    g.add_argument("--jobs", type=int, default=None,
+                   help="notebooks graded at once (default: one per usable CPU, at most 4)")
     g.add_argument("--work-dir", default=None, help="keep nbgrader's working course folder here (default: temporary)")
     return top
 
@@ -32,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         grade(args.assignment, args.submissions, args.out, timeout=args.timeout, memory_mb=args.memory_mb,
-              course_dir=args.course_dir, max_output_chars=args.max_output, work_dir=args.work_dir)
+              course_dir=args.course_dir, max_output_chars=args.max_output, work_dir=args.work_dir,
+              jobs=args.jobs)
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ import html
 import re
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
@@ -94,17 +95,51 @@ def _feedback(ws: Workspace, sid: str, row: Row, hidden: list[str]) -> str:
     return text
 
 
+def default_jobs() -> int:
+    """Notebooks graded at once by default: one per usable CPU, at most 4."""
+    from course.device import available_cpus
+
+    return min(4, available_cpus())
+
+
+def _more_workspaces(work: Path, count: int, course_dir: str | Path, assignment: str,
+                     config: str) -> list[Workspace]:
+    """`count` more nbgrader course folders (own gradebook each) holding the generated assignment."""
+    roots = [work / f"course-{k + 2}" for k in range(count)]
+    for root in roots:
+        if root.exists():
+            raise ValueError(f"{root} already exists: remove it or choose another --work-dir.")
+    spaces = [Workspace.create(root, course_dir, assignment, config) for root in roots]
+    if spaces:
+        with ThreadPoolExecutor(len(spaces)) as pool:
+            list(pool.map(Workspace.generate, spaces))
+    return spaces
+
+
+def _run_all(spaces: list[Workspace], *args: str, env: dict[str, str]) -> str:
+    """Run the same nbgrader command in every workspace at once; return their logs, one after another."""
+    with ThreadPoolExecutor(len(spaces)) as pool:
+        return "".join(pool.map(lambda ws: ws.nbgrader(*args, env=env, check=False).stderr, spaces))
+
+
 def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout: int = 60, memory_mb: int = 3000,
           course_dir: str | Path = ".", max_output_chars: int = 100_000, work_dir: str | Path | None = None,
-          echo: Callable[[str], None] = print) -> list[Row]:
-    """Autograde every submission of `assignment`; write OUT/grades.csv and OUT/feedback/*.html; return the rows."""
+          jobs: int | None = None, echo: Callable[[str], None] = print) -> list[Row]:
+    """Autograde every submission of `assignment`; write OUT/grades.csv and OUT/feedback/*.html; return the rows.
+
+    `jobs` notebooks run at once (default: one per usable CPU, at most 4), each batch of students in its own
+    nbgrader course folder, so that the results are the same as grading them one by one.
+    """
+    jobs = default_jobs() if jobs is None else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs is the number of notebooks graded at once, a whole number >= 1; got {jobs!r}.")
     out = Path(out)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="course-grading-") as tmp:
         work = Path(work_dir) if work_dir else Path(tmp)
+        config = GRADING_CONFIG.format(kernel=KERNEL_NAME, timeout=int(timeout), max_output=int(max_output_chars))
         if (work / "course").exists():
             raise ValueError(f"{work / 'course'} already exists: remove it or choose another --work-dir.")
-        config = GRADING_CONFIG.format(kernel=KERNEL_NAME, timeout=int(timeout), max_output=int(max_output_chars))
         ws = Workspace.create(work / "course", course_dir, assignment, config)
         install_kernel(ws.root / "jupyter", memory_mb, max_output_chars)
         env = {"JUPYTER_PATH": str(ws.root / "jupyter")}
@@ -124,26 +159,30 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
                 rows.append(row)
                 (out / "feedback" / f"{sid}.html").write_text(notice_html(row, assignment), encoding="utf-8")
             else:
-                ws.submit(sid, prepared.notebook)
                 queued[sid] = (sub.student, prepared)
 
-        # 2. one nbgrader run over all the rest, then feedback without hidden tests
+        # 2. students dealt out in turn to `jobs` course folders; one nbgrader run in each, all at once
+        spaces = [ws] + _more_workspaces(work, min(jobs, len(queued)) - 1, course_dir, assignment, config)
+        home = {sid: spaces[k % len(spaces)] for k, sid in enumerate(queued)}
+        for sid, (_, prepared) in queued.items():
+            home[sid].submit(sid, prepared.notebook)
         failures, log = {}, ""
         if queued:
-            log = ws.nbgrader("autograde", assignment, env=env, check=False).stderr
+            busy = spaces[:min(len(spaces), len(queued))]
+            log = _run_all(busy, "autograde", assignment, env=env)
             failures = failures_from_log(log, list(queued), assignment)
-            log += ws.nbgrader("generate_feedback", assignment, "--force", env=env, check=False).stderr
+            log += _run_all(busy, "generate_feedback", assignment, "--force", env=env)
         (out / "nbgrader.log").write_text(log.replace(str(work), "<work>"), encoding="utf-8")
 
         # 3. scores, statuses and pages
         hidden = hidden_test_lines(nbformat.read(ws.source_notebook, as_version=4))
         for sid, (student, prepared) in queued.items():
-            score, flags, notes = _result(ws, sid, failures.get(sid), tests)
+            score, flags, notes = _result(home[sid], sid, failures.get(sid), tests)
             flags, notes = prepared.flags + flags, prepared.notes + notes
             message = clean("; ".join(notes).replace(str(work), "<work>"), 300)
             row = Row(student, score, max_score, status_of(flags), message)
             rows.append(row)
-            (out / "feedback" / f"{sid}.html").write_text(_feedback(ws, sid, row, hidden), encoding="utf-8")
+            (out / "feedback" / f"{sid}.html").write_text(_feedback(home[sid], sid, row, hidden), encoding="utf-8")
 
     write_csv(rows, out / "grades.csv")
     echo(table(rows))
