@@ -1,7 +1,10 @@
-"""Autograding throughput: grade N copies of each assignment's solution (N students) in one nbgrader run.
+"""Autograding throughput: N copies of each assignment's solution (N students) through the instructor's
+command, `python -m course.grading grade` (here its function, course.grading.grade.grade).
 
-    python benchmarks/grading_throughput.py [--students 30] [ASSIGNMENT ...]
+    python benchmarks/grading_throughput.py [--students 30] [--jobs N] [--serial] [ASSIGNMENT ...]
     python benchmarks/grading_throughput.py --smoke     # 2 students of the first assignment
+--serial also grades the first assignment one notebook at a time (--jobs 1), to show what running
+notebooks in parallel gains.
 """
 
 from __future__ import annotations
@@ -9,31 +12,29 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from pathlib import Path
 
 import nbformat
 
-from common import ROOT, table
-from course.grading.workspace import Workspace
+from common import ROOT, machine, table
+from course.grading.grade import default_jobs, grade
+from course.grading.roundtrip import solution_submission
 
 
-def grade_copies(assignment: str, students: int) -> tuple[float, float]:
-    """Seconds to autograde `students` copies of the solution, and the mean score fraction."""
+def grade_copies(assignment: str, students: int, jobs: int) -> tuple[float, float, int]:
+    """(seconds, mean score fraction, submissions not 'ok') for `students` copies of the solution."""
+    source = nbformat.read(ROOT / "solutions" / assignment / f"{assignment}.ipynb", as_version=4)
+    release = nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    answered = solution_submission(release, source)
     with tempfile.TemporaryDirectory() as tmp:
-        ws = Workspace.create(tmp, ROOT, assignment)
-        ws.generate()
-        nb = nbformat.read(ws.source_notebook, as_version=4)
-        names = [f"student{i:02d}" for i in range(students)]
-        for name in names:
-            ws.submit(name, nb)
+        folder = Path(tmp, "submissions")
+        folder.mkdir()
+        for i in range(students):
+            nbformat.write(answered, folder / f"student{i:02d}.ipynb")
         start = time.perf_counter()
-        ws.nbgrader("autograde", assignment, "--force", "--log-level=WARN")
+        rows = grade(assignment, folder, Path(tmp, "out"), course_dir=ROOT, jobs=jobs, echo=lambda _text: None)
         seconds = time.perf_counter() - start
-        fractions = []
-        for name in names:
-            scores = ws.scores(name)
-            got = sum(s or 0 for s, _ in scores.values())
-            fractions.append(got / max(1e-9, sum(m for _, m in scores.values() if _ is not None)))
-        return seconds, sum(fractions) / len(fractions)
+    return seconds, sum(r.score / r.max_score for r in rows) / len(rows), sum(r.status != "ok" for r in rows)
 
 
 def main() -> None:
@@ -41,20 +42,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="autograding throughput")
     parser.add_argument("assignments", nargs="*")
     parser.add_argument("--students", type=int, default=30)
+    parser.add_argument("--jobs", type=int, default=None, help="notebooks graded at once (default: automatic)")
+    parser.add_argument("--serial", action="store_true", help="also grade the first assignment with --jobs 1")
     parser.add_argument("--smoke", action="store_true")
     args = parser.parse_args()
     names = args.assignments or sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
     if args.smoke:
         names, args.students = names[:1], 2
-    rows, total = [], 0.0
-    for name in names:
-        seconds, score = grade_copies(name, args.students)
-        total += seconds
-        rows.append([name, args.students, f"{seconds:.1f}", f"{seconds / args.students:.2f}", f"{score:.0%}"])
-        print(table(["assignment", "students", "total s", "s/submission", "mean auto score"], rows[-1:]), flush=True)
+    jobs = args.jobs or default_jobs()
+    print(f"machine: {machine()}; {args.students} students per assignment; {jobs} notebooks at once")
+    headers = ["assignment", "jobs", "students", "total s", "s/submission", "mean auto score", "not ok"]
+    plan = [(name, jobs) for name in names] + ([(names[0], 1)] if args.serial and jobs != 1 else [])
+    rows, total, count = [], 0.0, 0
+    for name, j in plan:
+        seconds, score, bad = grade_copies(name, args.students, j)
+        if j == jobs:
+            total, count = total + seconds, count + args.students
+        rows.append([name, j, args.students, f"{seconds:.1f}", f"{seconds / args.students:.2f}", f"{score:.0%}", bad])
+        print(table(headers, rows[-1:]), flush=True)
     print()
-    print(table(["assignment", "students", "total s", "s/submission", "mean auto score"], rows))
-    print(f"all assignments: {total:.1f} s for {args.students * len(names)} submissions")
+    print(table(headers, rows))
+    print(f"all assignments ({jobs} at once): {total:.1f} s for {count} submissions, "
+          f"{total / max(1, count):.2f} s per submission")
 
 
 if __name__ == "__main__":

@@ -28,10 +28,10 @@ MODELS = {
     # name: (model factory, loss, distortions, source test error %, epochs, batch size, learning rate)
     "2-layer FC 300, sigmoid, squared loss": (lambda: course.MLP(784, [300], 10, activation="sigmoid"),
                                               squared_loss, False, 4.7, 30, 64, 1e-3),
-    "  same, with distortions": (lambda: course.MLP(784, [300], 10, activation="sigmoid"),
+    "2-layer FC 300, with distortions": (lambda: course.MLP(784, [300], 10, activation="sigmoid"),
                                  squared_loss, True, 3.6, 40, 64, 1e-3),
     "LeNet-5 (modern)": (course.LeNet5, F.cross_entropy, False, 0.95, 10, 128, 1e-3),
-    "  same, with distortions": (course.LeNet5, F.cross_entropy, True, 0.8, 15, 128, 1e-3),
+    "LeNet-5, with distortions": (course.LeNet5, F.cross_entropy, True, 0.8, 15, 128, 1e-3),
 }
 
 

@@ -10,12 +10,7 @@ from course.models import MLP, count_parameters
 from course.train import accuracy
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
 def test_best_linear_accuracy_finds_a_separating_line_when_there_is_one():

@@ -16,15 +16,8 @@ from course.models import MLP
 from course.train import evaluate
 from course.viz import elongated_bowl, lr_sweep
 
-pytestmark = pytest.mark.slow
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)  # the notebook's setting: tiny networks, and stable numbers
-    yield
-    torch.set_num_threads(previous)
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread_per_module")]
 
 
 @pytest.fixture(scope="module")

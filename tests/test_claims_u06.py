@@ -1,17 +1,11 @@
 """Unit 6 claims: augmentation helps the same net on the same data; double descent with random features."""
 
 import pytest
-import torch
 
 from course.experiments import u06
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # the notebook trains these small nets on one thread too
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
 @pytest.mark.slow

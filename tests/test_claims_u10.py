@@ -15,12 +15,7 @@ from course.experiments import u10
 from course.models import VAE, Discriminator, Generator, train_gan, vae_loss
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)  # the notebook's setting
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
 @pytest.fixture(scope="module")

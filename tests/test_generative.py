@@ -9,13 +9,7 @@ import torch.nn.functional as F
 from course.models import VAE, Discriminator, Generator, count_parameters, train_gan, vae_loss
 
 
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: more threads only add waiting on a shared machine
-    torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("seed_and_one_thread")
 
 
 def test_vae_shapes():

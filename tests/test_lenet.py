@@ -9,13 +9,7 @@ from course.models import LeNet5, LeNet5Classic, count_parameters
 from course.models.lenet import C3_TABLE, PartialConv2d, ScaledTanh, Subsampling, digit_codes
 
 
-@pytest.fixture(autouse=True)
-def _seed_and_one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny tensors: more threads only add waiting on a shared machine
-    torch.manual_seed(0)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("seed_and_one_thread")
 
 
 def test_modern_lenet_has_61706_parameters_and_named_layers():

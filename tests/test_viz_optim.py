@@ -16,12 +16,7 @@ from course.viz import elongated_bowl, lr_sweep, optimizer_trajectories, plot_lr
 from course.viz.optim import _surface
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
 def test_sgd_on_the_bowl_follows_the_closed_form():
