@@ -76,7 +76,8 @@ def fit(
     """Train `model` on `train` (Batches or (x, y)) for `epochs` epochs and return the History.
 
     Tuples become shuffled Batches of `batch_size`; the default optimizer is Adam(lr) and the
-    default loss F.cross_entropy (a loss_fn must return the batch MEAN). "train_*" numbers are
+    default loss F.cross_entropy (a loss_fn must return the batch MEAN; a model returning a tuple
+    needs metrics=() and a loss_fn taking the tuple). "train_*" numbers are
     averages over the epoch while the weights changed; "val_*" are computed after the epoch by
     `evaluate`. `early_stopping=k` stops after k epochs without a lower val_loss and restores the
     best weights. `clip_grad` caps the total gradient norm. `scheduler` (built on `optimizer`, e.g.
@@ -191,6 +192,11 @@ def _no_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 def _batch_sums(loss: torch.Tensor, out: torch.Tensor, yb: torch.Tensor, metrics: Sequence[str]) -> torch.Tensor:
     """[loss * batch size, metric sums...] of one batch as float32, detached from the graph."""
+    if isinstance(out, (tuple, list)):  # e.g. a VAE's (logits, mu, logvar): only the loss is defined
+        if metrics:
+            raise ValueError(f"The model returns a {type(out).__name__}, so metrics {list(metrics)} cannot be "
+                             "computed from it: pass metrics=() (the loss_fn receives the whole output).")
+        return (loss.detach() * yb.shape[0]).float().reshape(1)
     out = out.detach()
     sums = [loss.detach() * yb.shape[0], *(METRICS[m](out, yb) for m in metrics)]
     return torch.stack([s.float() for s in sums])

@@ -102,6 +102,20 @@ def test_vae_training_step_lowers_loss():
     assert losses[-1] < losses[0]
 
 
+def test_fit_trains_a_vae_whose_forward_returns_a_tuple():
+    from course.train import evaluate, fit
+
+    model = VAE(hidden=32, latent=2)
+    x = (torch.rand(128, 1, 28, 28) > 0.5).float()
+    loss_fn = lambda out, target: vae_loss(out[0], target, out[1], out[2])  # noqa: E731
+    history = fit(model, (x, x), epochs=5, batch_size=32, loss_fn=loss_fn, metrics=(), progress=False)
+    assert set(history) == {"train_loss"}
+    assert history["train_loss"][-1] < history["train_loss"][0]
+    assert set(evaluate(model, (x, x), loss_fn=loss_fn, metrics=())) == {"loss"}
+    with pytest.raises(ValueError, match="pass metrics=\\(\\)"):
+        fit(model, (x, x), epochs=1, loss_fn=loss_fn, progress=False)  # default metrics: accuracy
+
+
 def test_generator_and_discriminator_shapes():
     g, d = Generator(latent=4, hidden=16), Discriminator(hidden=16)
     images = g(torch.randn(3, 4))
