@@ -15,6 +15,8 @@ from typing import Callable
 
 import nbformat
 
+from course.device import available_cpus
+
 from .intake import collect, safe_id, unzip
 from .kernel import KERNEL_NAME, install_kernel
 from .outcome import clean, failures_from_log, inspect, status_of
@@ -97,23 +99,14 @@ def _feedback(ws: Workspace, sid: str, row: Row, hidden: list[str]) -> str:
 
 def default_jobs() -> int:
     """Notebooks graded at once by default: one per usable CPU, at most 4."""
-    from course.device import available_cpus
-
     return min(4, available_cpus())
 
 
-def _more_workspaces(work: Path, count: int, course_dir: str | Path, assignment: str,
-                     config: str) -> list[Workspace]:
-    """`count` more nbgrader course folders (own gradebook each) holding the generated assignment."""
-    roots = [work / f"course-{k + 2}" for k in range(count)]
-    for root in roots:
-        if root.exists():
-            raise ValueError(f"{root} already exists: remove it or choose another --work-dir.")
-    spaces = [Workspace.create(root, course_dir, assignment, config) for root in roots]
-    if spaces:
-        with ThreadPoolExecutor(len(spaces)) as pool:
-            list(pool.map(Workspace.generate, spaces))
-    return spaces
+def _new_workspace(root: Path, course_dir: str | Path, assignment: str, config: str) -> Workspace:
+    """A fresh nbgrader course folder at `root` holding `assignment`'s source; refuses to reuse a folder."""
+    if root.exists():
+        raise ValueError(f"{root} already exists: remove it or choose another --work-dir.")
+    return Workspace.create(root, course_dir, assignment, config)
 
 
 def _run_all(spaces: list[Workspace], *args: str, env: dict[str, str]) -> str:
@@ -138,9 +131,7 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
     with tempfile.TemporaryDirectory(prefix="course-grading-") as tmp:
         work = Path(work_dir) if work_dir else Path(tmp)
         config = GRADING_CONFIG.format(kernel=KERNEL_NAME, timeout=int(timeout), max_output=int(max_output_chars))
-        if (work / "course").exists():
-            raise ValueError(f"{work / 'course'} already exists: remove it or choose another --work-dir.")
-        ws = Workspace.create(work / "course", course_dir, assignment, config)
+        ws = _new_workspace(work / "course", course_dir, assignment, config)
         install_kernel(ws.root / "jupyter", memory_mb, max_output_chars)
         env = {"JUPYTER_PATH": str(ws.root / "jupyter")}
         ws.generate()
@@ -162,16 +153,18 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
                 queued[sid] = (sub.student, prepared)
 
         # 2. students dealt out in turn to `jobs` course folders; one nbgrader run in each, all at once
-        spaces = [ws] + _more_workspaces(work, min(jobs, len(queued)) - 1, course_dir, assignment, config)
+        spaces = [ws] + [_new_workspace(work / f"course-{k}", course_dir, assignment, config)
+                         for k in range(2, min(jobs, len(queued)) + 1)]
+        with ThreadPoolExecutor(max(1, len(spaces) - 1)) as pool:
+            list(pool.map(Workspace.generate, spaces[1:]))
         home = {sid: spaces[k % len(spaces)] for k, sid in enumerate(queued)}
         for sid, (_, prepared) in queued.items():
             home[sid].submit(sid, prepared.notebook)
         failures, log = {}, ""
         if queued:
-            busy = spaces[:min(len(spaces), len(queued))]
-            log = _run_all(busy, "autograde", assignment, env=env)
+            log = _run_all(spaces, "autograde", assignment, env=env)
             failures = failures_from_log(log, list(queued), assignment)
-            log += _run_all(busy, "generate_feedback", assignment, "--force", env=env)
+            log += _run_all(spaces, "generate_feedback", assignment, "--force", env=env)
         (out / "nbgrader.log").write_text(log.replace(str(work), "<work>"), encoding="utf-8")
 
         # 3. scores, statuses and pages
