@@ -18,11 +18,11 @@ NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cf
 
 .PHONY: start test test-quick test-notebooks test-grading install release budgets grade clean
 
-$(STAMP): pyproject.toml .ci/constraints.txt
+$(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c .ci/constraints.txt torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ".[dev]"
+	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ./grading -e ".[instructor,dev]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -47,7 +47,7 @@ release: $(STAMP)  ## regenerate every student version in exercises/ from soluti
 	for d in solutions/*/; do n=$$(basename $$d); PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nbgrader generate_assignment $$n --force --log-level=WARN || exit 1; done
 
 grade: $(STAMP)  ## grade a folder or zip of submissions: make grade A=03_backprop S=subs.zip OUT=grading-runs/03_backprop
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course.grading grade $(A) $(S) --out $(OUT)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course_grading grade $(A) $(S) --out $(OUT)
 
 budgets: $(STAMP)  ## time and peak memory of every lecture and solution notebook
 	$(BIN)/python benchmarks/notebook_budgets.py

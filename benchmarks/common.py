@@ -11,6 +11,7 @@ import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # grading_helpers (solution submissions)
 
 import course  # noqa: E402
 

@@ -1,5 +1,5 @@
 """Autograding throughput: N copies of each assignment's solution (N students) through the instructor's
-command, `python -m course.grading grade` (here its function, course.grading.grade.grade).
+command, `python -m course_grading grade` (here its function, course_grading.grade.grade).
 
     python benchmarks/grading_throughput.py [--students 30] [--jobs N] [--serial] [ASSIGNMENT ...]
     python benchmarks/grading_throughput.py --smoke     # 2 students of the first assignment
@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 
 from common import ROOT, machine, table
-from course.grading.grade import default_jobs, grade
-from course.grading.roundtrip import solution_submission
+from course_grading.grade import default_jobs, grade
+from grading_helpers import solution_submission
 
 
 def grade_copies(assignment: str, students: int, jobs: int) -> tuple[float, float, int]:

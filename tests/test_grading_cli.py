@@ -1,4 +1,4 @@
-"""`python -m course.grading grade`: bad submissions each get a clear status, good ones are graded normally.
+"""`python -m course_grading grade`: bad submissions each get a clear status, good ones are graded normally.
 
 The toy assignment in tests/grading_fixtures/ (2 + 3 autograded points, hidden tests, one written answer)
 is graded from a folder of students, one per kind of trouble, then again from a zip of the same folder.
@@ -17,13 +17,14 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.grading.grade import _html_text
-from course.grading.intake import Submission, collect, safe_id, unzip
-from course.grading.kernel import TRUNCATED
-from course.grading.outcome import failures_from_log, inspect, status_of
-from course.grading.prepare import prepare, read_notebook, repair
-from course.grading.report import Row, read_csv, write_csv
-from course.grading.roundtrip import cells_by_id, hidden_test_lines, replace_answer, solution_submission
+from course_grading.grade import _html_text
+from course_grading.intake import Submission, collect, safe_id, unzip
+from course_grading.kernel import TRUNCATED
+from course_grading.outcome import failures_from_log, inspect, status_of
+from course_grading.prepare import prepare, read_notebook, repair
+from course_grading.report import Row, read_csv, write_csv
+from course_grading.notebook import cells_by_id, hidden_test_lines
+from grading_helpers import replace_answer, solution_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "grading_fixtures"
@@ -239,7 +240,7 @@ def test_csv_is_sorted_and_stable(tmp_path):
 
 
 def test_cli_rejects_an_unknown_assignment(tmp_path, capsys):
-    from course.grading.cli import main
+    from course_grading.cli import main
 
     code = main(["grade", "no_such_lab", str(tmp_path), "--out", str(tmp_path / "out"), "--course-dir", str(FIXTURES)])
     assert code == 2
@@ -252,7 +253,7 @@ def test_cli_rejects_an_unknown_assignment(tmp_path, capsys):
 
 @pytest.mark.slow
 def test_torch_imports_and_works_under_the_memory_limit():
-    code = ("from course.grading.kernel import limit_memory\nlimit_memory(3000)\nimport torch\n"
+    code = ("from course_grading.kernel import limit_memory\nlimit_memory(3000)\nimport torch\n"
             "x = torch.randn(500, 500, requires_grad=True)\n(x @ x).sum().backward()\n"
             "try:\n    torch.zeros(100_000, 100_000)\n"
             "except RuntimeError as e:\n    print('refused', 'allocate' in str(e))\n")
@@ -278,7 +279,7 @@ def runs(tmp_path_factory):
             zf.write(path, Path("submissions") / path.relative_to(subs))
     outs = []  # the folder graded 3 notebooks at a time, the zip one at a time: the results must not differ
     for source, out, jobs in ((subs, base / "out1", "3"), (base / "subs.zip", base / "out2", "1")):
-        done = subprocess.run([sys.executable, "-m", "course.grading", "grade", "toy", str(source), "--out", str(out),
+        done = subprocess.run([sys.executable, "-m", "course_grading", "grade", "toy", str(source), "--out", str(out),
                                "--timeout", "5", "--course-dir", str(course), "--jobs", jobs],
                               capture_output=True, text=True, timeout=1800)
         assert done.returncode == 0, done.stderr[-3000:]

@@ -19,9 +19,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course.grading.roundtrip import (answer_ids, autograded_ids, leaks, load_wrong_answers, replace_answer,
-                                      solution_submission)
-from course.grading.workspace import Workspace, course_directories
+from course_grading.notebook import answer_ids, autograded_ids
+from grading_helpers import leaks, load_wrong_answers, replace_answer, solution_submission
+from course_grading.workspace import Workspace, course_directories
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "grading_fixtures"

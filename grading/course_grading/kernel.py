@@ -22,7 +22,7 @@ def install_kernel(jupyter_dir: str | os.PathLike, memory_mb: int, max_output_ch
     folder = Path(jupyter_dir) / "kernels" / KERNEL_NAME
     folder.mkdir(parents=True, exist_ok=True)
     spec = {
-        # Run as a script, not `-m course.grading.kernel`: importing the course package first would cost seconds.
+        # Run as a script, not `-m course_grading.kernel`: importing the course package first would cost seconds.
         "argv": [sys.executable, str(Path(__file__).resolve()), "-f", "{connection_file}"],
         "display_name": "Python 3 (grading limits)",
         "language": "python",

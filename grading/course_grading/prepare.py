@@ -13,7 +13,7 @@ from pathlib import Path
 import nbformat
 
 from .intake import Submission
-from .roundtrip import cells_by_id, nbgrader_meta
+from .notebook import cells_by_id, nbgrader_meta
 
 
 @dataclass

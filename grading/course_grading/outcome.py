@@ -7,7 +7,7 @@ import re
 import nbformat
 
 from .kernel import TRUNCATED
-from .roundtrip import nbgrader_meta
+from .notebook import nbgrader_meta
 
 # Most severe first: the first flag a student has becomes their status.
 SEVERITY = [

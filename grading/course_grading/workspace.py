@@ -61,7 +61,7 @@ class Workspace:
         root.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, root / dirs["source_directory"] / assignment)
         course_config = course_dir / CONFIG_FILE
-        lines = ['"""Working nbgrader configuration written by course.grading (safe to delete)."""', "c = get_config()"]
+        lines = ['"""Working nbgrader configuration written by course_grading (safe to delete)."""', "c = get_config()"]
         if course_config.is_file():
             lines.append(f"load_subconfig({str(course_config)!r})")
         lines += [

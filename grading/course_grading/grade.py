@@ -22,14 +22,14 @@ from .kernel import KERNEL_NAME, install_kernel
 from .outcome import clean, failures_from_log, inspect, status_of
 from .prepare import prepare
 from .report import Row, notice_html, table, write_csv
-from .roundtrip import autograded_ids, hidden_test_lines
+from .notebook import autograded_ids, hidden_test_lines
 from .workspace import Workspace, course_directories
 
 GRADING_CONFIG = """
-# Grading limits and the grader's own preprocessors (python -m course.grading grade).
+# Grading limits and the grader's own preprocessors (python -m course_grading grade).
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import LimitOutput
-from course.grading.preprocessors import CapOutput, HideHiddenTests
+from course_grading.preprocessors import CapOutput, HideHiddenTests
 c.Execute.kernel_name = {kernel!r}
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True

@@ -1,4 +1,4 @@
-"""Command line: `python -m course.grading grade ASSIGNMENT SUBMISSIONS --out DIR`."""
+"""Command line: `python -m course_grading grade ASSIGNMENT SUBMISSIONS --out DIR`."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from .grade import grade
 
 
 def parser() -> argparse.ArgumentParser:
-    """The argument parser of `python -m course.grading`."""
-    top = argparse.ArgumentParser(prog="python -m course.grading", description="Instructor tools for the course.")
+    """The argument parser of `python -m course_grading`."""
+    top = argparse.ArgumentParser(prog="python -m course_grading", description="Instructor tools for the course.")
     commands = top.add_subparsers(dest="command", required=True)
     g = commands.add_parser(
         "grade", help="autograde a folder or .zip of student notebooks",

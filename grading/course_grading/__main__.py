@@ -1,4 +1,4 @@
-"""`python -m course.grading ...`"""
+"""`python -m course_grading ...`"""
 
 from .cli import main
 

@@ -1,0 +1,31 @@
+"""The student library and the instructor tools are separate: `import course` never loads the grader,
+and the student distribution does not contain it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_import_course_loads_no_grading_module():
+    code = "import sys, course, course.checks, course.viz, course.widgets; " \
+           "print(sorted(m for m in sys.modules if m.startswith('course_grading') or m.startswith('nbgrader')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", f"import course loaded {done.stdout.strip()}"
+
+
+@pytest.mark.slow
+def test_student_wheel_holds_the_library_and_not_the_grader(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    (wheel,) = tmp_path.glob("deep_learning_course-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "course/__init__.py" in names and "course/checks.py" in names
+    assert not [n for n in names if n.startswith(("course_grading/", "course/grading/", "solutions/", "tests/"))], \
+        "the student wheel must not contain the grader, solutions or tests"
