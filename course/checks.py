@@ -1,10 +1,19 @@
-"""Checks used by the exercises' tests: compare a student's answer with a reference, readably."""
+"""Checks used by the exercises' tests: compare a student's answer with a reference, readably.
+
+The student's code is called through `run_student` (see `course.guard`): in a thread of its own, before
+the reference is computed, with the shortcuts a part forbids traced.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, NoReturn
 
 import numpy as np
+
+from course.guard import Forbid, ShortcutUsed, numpy_only, plain, run_student, run_tests
+
+__all__ = ["CheckFailed", "Forbid", "ShortcutUsed", "call_student", "check_close", "check_dtype", "check_function", "check_shape",
+           "gradient_check", "numerical_gradient", "numpy_only", "run_student", "run_tests"]
 
 
 class CheckFailed(AssertionError):
@@ -15,7 +24,7 @@ class CheckFailed(AssertionError):
         return [f"CheckFailed: {self}"]
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     """Raise CheckFailed without chaining the helper's own exceptions into the traceback."""
     __tracebackhide__ = True
     raise CheckFailed(message) from None
@@ -26,7 +35,11 @@ def _to_numpy(x: Any, name: str) -> np.ndarray:
     __tracebackhide__ = True
     if x is None:
         _fail(f"{name} is None: did you forget a `return` statement?")
-    if hasattr(x, "detach") and hasattr(x, "cpu"):  # a torch tensor, without importing torch
+    try:
+        x = plain(x, name)  # no method of an object the student made runs here, beside the test's values
+    except TypeError:
+        _fail(f"{name} has type {type(x).__name__}, which is not a number, array or tensor.")
+    if type(x).__module__.startswith("torch"):
         x = x.detach().cpu().numpy()
     try:
         arr = np.asarray(x)
@@ -97,23 +110,59 @@ def _describe_args(args: tuple) -> str:
     return ", ".join(_short(a, 60) for a in args)
 
 
+def call_student(student_fn: Callable, *args: Any, name: str | None = None, forbid: Forbid | None = None,
+                 label: str = "", **kwargs: Any) -> Any:
+    """`run_student` with the student's errors turned into readable `CheckFailed` messages.
+
+    Parameters
+    ----------
+    student_fn, *args, **kwargs
+        What to call, and its arguments.
+    name
+        How messages name the function (default: its ``__name__``).
+    forbid
+        The shortcuts this part forbids (see `course.guard.Forbid`).
+    label
+        Which case this is, for the message (e.g. ``"on case 2 with inputs (...)"``).
+
+    Returns
+    -------
+    The function's result, rebuilt from plain values.
+    """
+    __tracebackhide__ = True
+    name = name or getattr(student_fn, "__name__", None) or "your function"
+    try:
+        return run_student(student_fn, *args, forbid=forbid, name=name, **kwargs)
+    except ShortcutUsed:
+        raise
+    except NotImplementedError:
+        _fail(f"{name} is not implemented yet (it raised NotImplementedError): replace the "
+              "`raise NotImplementedError()` line with your code.")
+    except TypeError as err:
+        if str(err).startswith(f"the result of {name}"):
+            _fail(f"{err}{' -- ' + label if label else ''}.")
+        _fail(f"{name} raised TypeError: {err}{' -- ' + label if label else ''}.")
+    except Exception as err:  # noqa: BLE001 - report the student's error as a failed check
+        _fail(f"{name} raised {type(err).__name__}: {err}{' -- ' + label if label else ''}.")
+
+
 def check_function(student_fn: Callable, reference_fn: Callable, cases: Iterable[tuple] | Mapping[str, tuple],
-                   name: str | None = None, rtol: float = 1e-5, atol: float = 1e-8) -> None:
-    """Call the student's and the reference function on each case and compare the results."""
+                   name: str | None = None, rtol: float = 1e-5, atol: float = 1e-8,
+                   forbid: Forbid | None = None) -> None:
+    """Call the student's function, then the reference, on each case and compare the results.
+
+    The student's function runs first, in a thread of its own (`run_student`), so it cannot reach the
+    reference or its result; `forbid` names the shortcuts it may not call.
+    """
     __tracebackhide__ = True
     name = name or getattr(student_fn, "__name__", "your function")
     items = cases.items() if isinstance(cases, Mapping) else (
         (f"case {i + 1}", c) for i, c in enumerate(cases))
     for label, args in items:
         args = args if isinstance(args, tuple) else (args,)
+        got = call_student(student_fn, *_copy_args(args), name=name, forbid=forbid,
+                           label=f"on {label} with inputs ({_describe_args(args)})")
         expected = reference_fn(*_copy_args(args))
-        try:
-            got = student_fn(*_copy_args(args))
-        except NotImplementedError:
-            _fail(f"{name} is not implemented yet (it raised NotImplementedError): replace the "
-                  "`raise NotImplementedError()` line with your code.")
-        except Exception as err:  # noqa: BLE001 - report the student's error as a failed case
-            _fail(f"{name} raised {type(err).__name__}: {err} -- on {label} with inputs ({_describe_args(args)}).")
         try:
             check_close(got, expected, name=f"the output of {name}", rtol=rtol, atol=atol)
         except CheckFailed as err:
@@ -148,11 +197,15 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
 
 
 def gradient_check(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
-                   rtol: float = 1e-4, atol: float = 1e-6, name: str = "gradient") -> float:
-    """Compare an analytic gradient with central differences; return the relative error."""
+                   rtol: float = 1e-4, atol: float = 1e-6, name: str = "gradient",
+                   forbid: Forbid | None = None) -> float:
+    """Compare an analytic gradient `grad_f` (the student's) with central differences of `f`; return the relative error.
+
+    `grad_f` is called through `call_student` (its own thread, `forbid` traced) before `f` is evaluated.
+    """
     __tracebackhide__ = True
     x = np.array(x, dtype=np.float64)
-    analytic = _to_numpy(grad_f(x.copy()), name).astype(np.float64)
+    analytic = _to_numpy(call_student(grad_f, x.copy(), name=name, forbid=forbid), name).astype(np.float64)
     numeric = numerical_gradient(f, x)
     if analytic.shape != numeric.shape:
         _fail(f"{name} has shape {analytic.shape}, but the parameters have shape {numeric.shape}.")

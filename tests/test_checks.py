@@ -88,3 +88,124 @@ def test_gradient_check_catches_sign_error():
 def test_ipython_shows_only_the_message():
     err = CheckFailed("relu is wrong")
     assert err._render_traceback_() == ["CheckFailed: relu is wrong"]
+
+
+# --- calling student code: isolation, plain results, forbidden shortcuts -------------------------------------
+
+import sys as _sys  # noqa: E402
+import threading as _threading  # noqa: E402
+
+import torch.nn.functional as F  # noqa: E402
+
+from course.checks import Forbid, ShortcutUsed, call_student, numpy_only, run_student, run_tests  # noqa: E402
+
+
+def test_student_code_cannot_walk_up_to_the_reference_or_expected_value():
+    seen = {}
+
+    def cheat(x):
+        frame = _sys._getframe(1)
+        while frame is not None:
+            seen.update({k: v for k, v in frame.f_locals.items() if k in ("reference_fn", "expected", "secret")})
+            frame = frame.f_back
+        return x
+
+    secret = 42  # noqa: F841 - what a frame walk would look for
+    check_function(cheat, lambda x: x, {"one": (np.ones(2),)})
+    assert seen == {}, f"the student's frames reached {sorted(seen)}"
+
+
+def test_run_student_runs_in_another_thread_and_reraises_errors():
+    assert run_student(lambda: _threading.current_thread().name, name="who") == "student:who"
+    with pytest.raises(ZeroDivisionError):
+        run_student(lambda: 1 / 0)
+
+
+def test_results_are_rebuilt_from_plain_types_and_odd_objects_rejected():
+    out = run_student(lambda: (np.ones(2), [1, 2.0], {"a": torch.zeros(1)}))
+    assert isinstance(out[0], np.ndarray) and out[1] == [1, 2.0] and torch.equal(out[2]["a"], torch.zeros(1))
+
+    class Sneaky:
+        def __array__(self, *args, **kwargs):
+            raise RuntimeError("student code ran inside the check")
+
+    with pytest.raises(CheckFailed, match="has type Sneaky"):
+        call_student(lambda: Sneaky(), name="f")
+    with pytest.raises(CheckFailed, match="not a number"):
+        check_close(Sneaky(), 1.0)
+
+    class FakeTensor(torch.Tensor):
+        pass
+
+    with pytest.raises(TypeError, match="FakeTensor"):
+        run_student(lambda: torch.zeros(2).as_subclass(FakeTensor))
+
+
+@pytest.mark.parametrize("how", ["module", "alias", "method", "default", "functional"])
+def test_forbidden_calls_are_seen_however_they_are_reached(how):
+    from torch import sigmoid as alias
+
+    def by(z, default=torch.sigmoid):
+        z = torch.as_tensor(z)
+        return {"module": lambda: torch.sigmoid(z), "alias": lambda: alias(z), "method": lambda: z.sigmoid(),
+                "default": lambda: default(z), "functional": lambda: F.sigmoid(z)}[how]()
+
+    rule = Forbid("torch.sigmoid", "torch.Tensor.sigmoid", why="write the formula yourself")
+    with pytest.raises(ShortcutUsed, match=r"your by called torch\.(Tensor\.)?sigmoid: write the formula yourself"):
+        run_student(by, np.zeros(3), forbid=rule)
+    run_student(lambda z: 1 / (1 + torch.exp(-torch.as_tensor(z))), np.zeros(3), forbid=rule)  # allowed
+
+
+def test_forbidden_python_functions_classes_and_properties():
+    import course
+    from course.data import GaussianTruth, gaussian_classes
+
+    _, _, truth = gaussian_classes(n=10, seed=0)
+    rule = Forbid("course.data.gaussian_classes", "course.data.GaussianTruth.posterior", "course.fit",
+                  "course.LeNet5", why="no library answers")
+    with pytest.raises(ShortcutUsed, match="gaussian_classes"):
+        run_student(lambda t: gaussian_classes(n=2, mu0=t.mu0, mu1=t.mu1)[2].w, truth, forbid=rule)
+    with pytest.raises(ShortcutUsed, match="GaussianTruth.posterior"):
+        run_student(lambda t: t.posterior(np.zeros((1, 2))), truth, forbid=rule)
+    with pytest.raises(ShortcutUsed, match="course.LeNet5"):
+        run_student(lambda: course.LeNet5(), forbid=rule)
+    run_student(lambda t: t.mu0, truth, forbid=rule)
+    assert isinstance(truth, GaussianTruth)
+
+
+def test_numpy_only_rejects_any_torch_call_and_a_switched_off_tracer():
+    with pytest.raises(ShortcutUsed, match="NumPy only"):
+        run_student(lambda z: torch.as_tensor(z).numpy(), np.zeros(2), forbid=numpy_only())
+    run_student(lambda z: np.tanh(z), np.zeros(2), forbid=numpy_only())
+
+    def switch_off(z):
+        _sys.setprofile(None)
+        return torch.tanh(torch.as_tensor(z)).numpy()
+
+    with pytest.raises(ShortcutUsed, match="tracer off"):
+        run_student(switch_off, np.zeros(2), forbid=numpy_only())
+
+
+def test_forbidden_calls_in_threads_the_student_starts_are_seen():
+    def threaded(z):
+        out = {}
+        t = _threading.Thread(target=lambda: out.setdefault("v", torch.tanh(torch.as_tensor(z))))
+        t.start()
+        t.join()
+        return out["v"]
+
+    with pytest.raises(ShortcutUsed):
+        run_student(threaded, np.zeros(2), forbid=Forbid("torch.tanh"))
+
+
+def test_check_function_reports_the_shortcut_and_tests_leaves_no_name():
+    with pytest.raises(ShortcutUsed, match="your relu called torch.relu"):
+        check_function(lambda x: torch.relu(torch.as_tensor(x)), lambda x: np.maximum(x, 0),
+                       {"one": (np.array([-1.0, 1.0]),)}, name="relu", forbid=Forbid("torch.relu"))
+    ran = []
+
+    @run_tests
+    def some_tests():
+        ran.append(1)
+
+    assert ran == [1] and some_tests is None
