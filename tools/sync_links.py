@@ -16,20 +16,20 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from course._meta import BRANCH, REPO_SLUG, REPO_URL  # noqa: E402
+from course._meta import REPO_SLUG, REPO_URL, STUDENT_BRANCH  # noqa: E402
 
 COLAB_CELL = (
     "# Colab set-up: installs the course package on Google Colab; does nothing elsewhere.\n"
     "import sys\n"
     'if "google.colab" in sys.modules:\n'
-    f'    %pip install -q "deep-learning-course @ git+{REPO_URL}"'
+    f'    %pip install -q "deep-learning-course @ git+{REPO_URL}@{STUDENT_BRANCH}"'
 )
 
 
 def badges(path: str) -> str:
-    """Markdown for the Binder and Colab badges of the notebook at repository path `path`."""
-    binder = f"https://mybinder.org/v2/gh/{REPO_SLUG}/{BRANCH}?urlpath=lab/tree/{path}"
-    colab = f"https://colab.research.google.com/github/{REPO_SLUG}/blob/{BRANCH}/{path}"
+    """Markdown for the Binder and Colab badges of the notebook at `path`, in the student edition."""
+    binder = f"https://mybinder.org/v2/gh/{REPO_SLUG}/{STUDENT_BRANCH}?urlpath=lab/tree/{path}"
+    colab = f"https://colab.research.google.com/github/{REPO_SLUG}/blob/{STUDENT_BRANCH}/{path}"
     return (f"[![Binder](https://mybinder.org/badge_logo.svg)]({binder}) "
             f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab})")
 
