@@ -175,6 +175,15 @@ def plain(value: Any, name: str = "the result", depth: int = 0) -> Any:
     raise TypeError(f"{name} has type {kind.__name__}: return numbers, arrays or tensors (or tuples of them)")
 
 
+def _interrupt(worker: threading.Thread) -> None:
+    """Raise KeyboardInterrupt inside `worker`, so that a runaway loop of the student's does not go on."""
+    import ctypes
+
+    if worker.ident is not None and worker.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(KeyboardInterrupt))
+        worker.join(timeout=1.0)
+
+
 def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: str | None = None,
                 convert: bool = True, **kwargs: Any) -> Any:
     """Call a student's `fn(*args, **kwargs)` in a fresh thread, tracing forbidden calls; return its result.
@@ -222,7 +231,11 @@ def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: st
 
     worker = threading.Thread(target=call, name=f"student:{label}", daemon=True)
     worker.start()
-    worker.join()
+    try:
+        worker.join()
+    except BaseException:  # e.g. the grader's time limit interrupting the cell: stop the student's thread too
+        _interrupt(worker)
+        raise
     if "used" in box:
         raise ShortcutUsed(f"your {label} called {box['used']}: {forbid.why}.") from None
     if "error" in box:

@@ -209,3 +209,21 @@ def test_check_function_reports_the_shortcut_and_tests_leaves_no_name():
         ran.append(1)
 
     assert ran == [1] and some_tests is None
+
+
+def test_an_interrupted_check_stops_the_students_thread_too():
+    import os
+    import signal
+    import time
+
+    def spin():
+        while True:
+            pass
+
+    timer = _threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT))  # as the grader's time limit does
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run_student(spin)
+    time.sleep(0.2)
+    assert not [t for t in _threading.enumerate() if t.name == "student:spin" and t.is_alive()], \
+        "the student's loop kept running"
