@@ -16,7 +16,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
-.PHONY: start test test-quick test-notebooks test-grading install release budgets grade clean
+.PHONY: start test test-quick test-notebooks test-grading install release budgets grade student-release clean
 
 $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ grade: $(STAMP)  ## grade a folder or zip of submissions: make grade A=03_backpr
 
 budgets: $(STAMP)  ## time and peak memory of every lecture and solution notebook
 	$(BIN)/python benchmarks/notebook_budgets.py
+
+student-release: $(STAMP)  ## the student edition in build/student/; BRANCH=student also commits it to that branch
+	$(BIN)/python tools/student_release.py $(if $(BRANCH),--branch $(BRANCH))
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache
