@@ -20,7 +20,7 @@ from tools.student_release import IDIOMS, NEVER, ROOT, build, check, secret_map
 
 TOOL = ROOT / "tools" / "student_release.py"
 STUDENT_TOP = {"course", "lectures", "exercises", "binder", "environment.yml", "pyproject.toml", "README.md",
-               "Makefile"}
+               "Makefile", ".gitignore"}
 
 
 def git(repo: Path, *args: str) -> str:

@@ -6,10 +6,10 @@
 
 The edition is made from a commit (default HEAD), never from the working tree, so what it holds is exactly
 what that commit holds. It keeps what students use (the library, lectures, exercises, Binder and conda
-files, a pyproject without the instructor and developer extras) and adds a student README and Makefile
-(tools/student_edition/). It then checks itself and refuses (exit 1, nothing committed, the folder removed)
-if it holds an instructor file, an nbgrader solution or hidden-test marker, or a line of a solution or of a
-hidden test of any solutions/*/*.ipynb, except the few overlaps listed below with their reasons.
+files, a pyproject without the instructor and developer extras) and adds a student README, Makefile and
+.gitignore (tools/student_edition/). It then checks itself and refuses (exit 1, nothing committed, the
+folder removed) if it holds an instructor file, an nbgrader solution or hidden-test marker, or a line of a
+solution or of a hidden test of any solutions/*/*.ipynb, except the few overlaps listed below with reasons.
 Publishing is a maintainer's `git push origin student` (see INSTRUCTORS.md).
 """
 
@@ -190,8 +190,8 @@ def cut_reexport(source: str, name: str) -> str:
         for node in tree.body:
             if isinstance(node, ast.ImportFrom):
                 spans += [(node, a) for a in node.names if (a.asname or a.name) == name]
-            elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-                if isinstance(node.value, (ast.List, ast.Tuple)):
+            elif isinstance(node, ast.Assign) and isinstance(node.value, (ast.List, ast.Tuple)):
+                if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
                     spans += [(node, e) for e in node.value.elts if isinstance(e, ast.Constant) and e.value == name]
         if not spans:
             return source
@@ -248,6 +248,7 @@ def edition_files(repo: Path, ref: str) -> tuple[dict[str, tuple[str, bytes]], R
     readme = readme.replace("{{REPO}}", meta["REPO_SLUG"]).replace("{{BRANCH}}", meta["STUDENT_BRANCH"])
     files["README.md"] = ("100644", readme.encode())
     files["Makefile"] = ("100644", (TEMPLATES / "Makefile").read_bytes())
+    files[".gitignore"] = ("100644", (TEMPLATES / "gitignore").read_bytes())
     kept = {p.split("/")[0] for p in files}
     report = Report(source=ref, excluded=sorted({p.split("/")[0] for p in source} - kept), left_out=leave_out(files))
     return files, report
@@ -386,7 +387,7 @@ def print_report(report: Report, what: str) -> None:
     print(f"{what}: {report.files} files, {report.size / 2**20:.1f} MiB")
     if report.source:
         print(f"  from commit {report.source}; left out: {', '.join(report.excluded)}; "
-              "README.md and Makefile are the student ones")
+              "README.md, Makefile and .gitignore are the student ones")
     for name in report.left_out:
         print(f"  left out of the library: {name}")
     for reason, count in sorted(report.allowed.items()):
