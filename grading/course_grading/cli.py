@@ -19,23 +19,33 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("submissions",
                    help="folder or .zip: alice.ipynb, alice/<NAME>.ipynb, or nbgrader's submitted/ layout")
     g.add_argument("--out", required=True, help="output folder for grades.csv, feedback/ and nbgrader.log")
-    g.add_argument("--timeout", type=int, default=60, help="seconds allowed per cell (default 60)")
+    g.add_argument("--timeout", type=int, default=300, help="seconds allowed per cell (default 300)")
     g.add_argument("--memory-mb", type=int, default=3000, help="memory ceiling of each student's kernel (default 3000)")
     g.add_argument("--max-output", type=int, default=100_000, help="characters of printed output kept per cell")
     g.add_argument("--course-dir", default=".", help="course folder holding nbgrader_config.py and the sources")
     g.add_argument("--jobs", type=int, default=None,
                    help="notebooks graded at once (default: one per usable CPU, at most 4)")
     g.add_argument("--work-dir", default=None, help="keep nbgrader's working course folder here (default: temporary)")
+    g.add_argument("--cpu-seconds", type=int, default=1800, help="CPU seconds each student's kernel may use in all")
+    g.add_argument("--processes", type=int, default=256,
+                   help="processes and threads each student's kernel may run (enforced when grading as root)")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="run student code WITHOUT the sandbox (only on a machine that holds nothing else of value)")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command; return the exit status (0: graded, 2: bad arguments or missing files)."""
     args = parser().parse_args(argv)
+    from .sandbox import SandboxUnavailable
+
     try:
         grade(args.assignment, args.submissions, args.out, timeout=args.timeout, memory_mb=args.memory_mb,
               course_dir=args.course_dir, max_output_chars=args.max_output, work_dir=args.work_dir,
-              jobs=args.jobs)
+              jobs=args.jobs, sandbox=not args.no_sandbox, cpu_seconds=args.cpu_seconds, processes=args.processes)
+    except SandboxUnavailable as err:
+        print(f"error: refusing to grade without a sandbox: {err}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

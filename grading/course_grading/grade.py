@@ -18,12 +18,20 @@ import nbformat
 from course.device import available_cpus
 
 from .intake import collect, safe_id, unzip
-from .kernel import KERNEL_NAME, install_kernel
+from .kernel import KERNEL_NAME, SCRIPT_NAME, install_kernel
 from .outcome import clean, failures_from_log, inspect, status_of
 from .prepare import prepare
 from .report import Row, notice_html, table, write_csv
 from .notebook import autograded_ids, hidden_test_lines
 from .workspace import Workspace, course_directories
+
+NO_SANDBOX_WARNING = ("WARNING: graded with --no-sandbox: student code ran with your rights, could read and write your "
+                      "files, reach the network and outlive its notebook. Treat these grades with care.")
+SANDBOX_CONFIG = """
+# Every notebook's kernel runs inside bubblewrap (course_grading.sandbox).
+c.Execute.kernel_manager_class = "course_grading.sandbox.SandboxKernelManager"
+c.SandboxKernelManager.library = {library!r}
+"""
 
 GRADING_CONFIG = """
 # Grading limits and the grader's own preprocessors (python -m course_grading grade).
@@ -115,24 +123,54 @@ def _run_all(spaces: list[Workspace], *args: str, env: dict[str, str]) -> str:
         return "".join(pool.map(lambda ws: ws.nbgrader(*args, env=env, check=False).stderr, spaces))
 
 
-def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout: int = 60, memory_mb: int = 3000,
+def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout: int = 300, memory_mb: int = 3000,
           course_dir: str | Path = ".", max_output_chars: int = 100_000, work_dir: str | Path | None = None,
-          jobs: int | None = None, echo: Callable[[str], None] = print) -> list[Row]:
+          jobs: int | None = None, sandbox: bool = True, cpu_seconds: int = 1800, processes: int = 256,
+          echo: Callable[[str], None] = print) -> list[Row]:
     """Autograde every submission of `assignment`; write OUT/grades.csv and OUT/feedback/*.html; return the rows.
 
-    `jobs` notebooks run at once (default: one per usable CPU, at most 4), each batch of students in its own
-    nbgrader course folder, so that the results are the same as grading them one by one.
+    Parameters
+    ----------
+    assignment, submissions, out
+        The assignment's name, a folder or .zip of notebooks, and the output folder.
+    timeout, memory_mb, max_output_chars, cpu_seconds, processes
+        Limits of each student's kernel: seconds per cell, address space, printed characters per cell,
+        CPU seconds in all, processes and threads.
+    course_dir, work_dir
+        The course folder (nbgrader_config.py, sources) and where to keep nbgrader's working folders.
+    jobs
+        Notebooks graded at once (default: one per usable CPU, at most 4), each batch of students in its own
+        nbgrader course folder, so that the results are the same as grading them one by one.
+    sandbox
+        Run every kernel in the sandbox (`course_grading.sandbox`); refuse with `SandboxUnavailable` if it
+        cannot run here. False grades without it and says so in the summary.
+
+    Returns
+    -------
+    One `Row` per student.
     """
     jobs = default_jobs() if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs is the number of notebooks graded at once, a whole number >= 1; got {jobs!r}.")
+    if sandbox:
+        from .sandbox import check_available
+
+        check_available()
     out = Path(out)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="course-grading-") as tmp:
-        work = Path(work_dir) if work_dir else Path(tmp)
+        work = Path(work_dir).resolve() if work_dir else Path(tmp)
         config = GRADING_CONFIG.format(kernel=KERNEL_NAME, timeout=int(timeout), max_output=int(max_output_chars))
+        script = None
+        if sandbox:
+            from .sandbox import copy_library
+
+            library = copy_library(Path(tempfile.mkdtemp(prefix="course-library-", dir=tmp)))
+            config += SANDBOX_CONFIG.format(library=str(library))
+            script = library / SCRIPT_NAME
         ws = _new_workspace(work / "course", course_dir, assignment, config)
-        install_kernel(ws.root / "jupyter", memory_mb, max_output_chars)
+        install_kernel(ws.root / "jupyter", memory_mb, max_output_chars, script=script, cpu_seconds=cpu_seconds,
+                       processes=processes)
         env = {"JUPYTER_PATH": str(ws.root / "jupyter")}
         ws.generate()
         release = nbformat.read(ws.release_notebook, as_version=4)
@@ -178,8 +216,12 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
             (out / "feedback" / f"{sid}.html").write_text(_feedback(home[sid], sid, row, hidden), encoding="utf-8")
 
     write_csv(rows, out / "grades.csv")
+    if not sandbox:
+        echo(NO_SANDBOX_WARNING)
     echo(table(rows))
     echo(f"Scores are autograded points out of {max_score:g}"
          + (f"; written answers ({manual:g} point{'' if manual == 1 else 's'}) are graded by hand." if manual else "."))
     echo(f"Grades: {out / 'grades.csv'}   Feedback: {out / 'feedback'}/")
+    if not sandbox:
+        echo(NO_SANDBOX_WARNING)
     return rows
