@@ -152,3 +152,96 @@ def adam_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float, beta1
 ''',
     ),
 ]
+
+# Shortcuts: correct update rules that call PyTorch where the assignment asks for NumPy, or a helper the old
+# visible harness left in the namespace. Each must lose exactly its part's points.
+_TORCH_STEP = '''
+import torch
+
+
+def _torch_step(optimizer_class, param, grad, state, **hyper):
+    """One step of a torch.optim optimiser whose state travels in the returned dict, as NumPy arrays."""
+    p = torch.tensor(param, dtype=torch.float64, requires_grad=True)
+    p.grad = torch.tensor(grad, dtype=torch.float64)
+    optimizer = optimizer_class([p], **hyper)
+    optimizer.state[p].update({k: torch.tensor(v) for k, v in state.items()})
+    optimizer.step()
+    return p.detach().numpy().copy(), {k: v.detach().numpy().copy() for k, v in optimizer.state[p].items()}
+
+'''
+
+WRONG_ANSWERS += [
+    dict(
+        cell="sgd_answer",
+        fails=["sgd_tests"],
+        why="shortcut: one step of torch.optim.SGD",
+        source=_TORCH_STEP + '''
+def sgd_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float) -> tuple[np.ndarray, dict]:
+    """One plain gradient-descent step."""
+    return _torch_step(torch.optim.SGD, param, grad, state, lr=lr)
+''',
+    ),
+    dict(
+        cell="momentum_answer",
+        fails=["momentum_tests"],
+        why="shortcut: one step of torch.optim.SGD(momentum=...), its momentum buffer carried in the state",
+        source=_TORCH_STEP + '''
+def momentum_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float,
+                  momentum: float = 0.9) -> tuple[np.ndarray, dict]:
+    """One step of SGD with (heavy-ball) momentum, as torch.optim.SGD(momentum=...)."""
+    return _torch_step(torch.optim.SGD, param, grad, state, lr=lr, momentum=momentum)
+''',
+    ),
+    dict(
+        cell="adagrad_answer",
+        fails=["adagrad_tests"],
+        why="shortcut: one step of torch.optim.Adagrad, its sum of squares carried in the state",
+        source=_TORCH_STEP + '''
+def adagrad_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float,
+                 eps: float = 1e-10) -> tuple[np.ndarray, dict]:
+    """One Adagrad step, as torch.optim.Adagrad."""
+    return _torch_step(torch.optim.Adagrad, param, grad, state, lr=lr, eps=eps)
+''',
+    ),
+    dict(
+        cell="rmsprop_answer",
+        fails=["rmsprop_tests"],
+        why="shortcut: the square root taken by torch.sqrt, captured as a default argument",
+        source='''
+import torch
+
+
+def rmsprop_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float, alpha: float = 0.99,
+                 eps: float = 1e-8, sqrt=torch.sqrt) -> tuple[np.ndarray, dict]:
+    """One RMSProp step, as torch.optim.RMSprop (no momentum, not centred)."""
+    square_avg = alpha * state.get("square_avg", np.zeros_like(param)) + (1 - alpha) * grad**2
+    root = sqrt(torch.from_numpy(square_avg)).numpy()
+    return param - lr * grad / (root + eps), {"square_avg": square_avg}
+''',
+    ),
+    dict(
+        cell="adam_answer",
+        fails=["adam_tests"],
+        why="shortcut: one step of torch.optim.Adam, its moments and step counter carried in the state",
+        source=_TORCH_STEP + '''
+def adam_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float, beta1: float = 0.9,
+              beta2: float = 0.999, eps: float = 1e-8) -> tuple[np.ndarray, dict]:
+    """One Adam step with bias correction, as torch.optim.Adam."""
+    return _torch_step(torch.optim.Adam, param, grad, state, lr=lr, betas=(beta1, beta2), eps=eps)
+''',
+    ),
+    dict(
+        cell="adam_answer",
+        fails=["adam_tests"],
+        why="shortcut: replays every gradient so far through torch_trajectory, the old visible harness's helper",
+        source='''
+def adam_step(param: np.ndarray, grad: np.ndarray, state: dict, lr: float, beta1: float = 0.9,
+              beta2: float = 0.999, eps: float = 1e-8) -> tuple[np.ndarray, dict]:
+    """One Adam step with bias correction, as torch.optim.Adam."""
+    start = state.get("start", param)
+    grads = state.get("grads", []) + [grad]
+    hyper = {"lr": lr, "betas": (beta1, beta2), "eps": eps}
+    return torch_trajectory(torch.optim.Adam, hyper, start, grads)[-1], {"start": start, "grads": grads}
+''',
+    ),
+]
