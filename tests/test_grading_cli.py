@@ -100,8 +100,13 @@ CASES = {
     "oscar/toy/toy.ipynb": (GOOD, 5, "ok", ""),
     "quinn.ipynb": (replace_answer(GOOD, "square_answer", "import os\nos._exit(3)\n" + SQUARE), 0, "kernel_died",
                     "not graded"),
+    # ignoring SIGINT is flagged before grading; the cell then cannot be interrupted, so nothing is graded
     "rita.ipynb": (replace_answer(GOOD, "square_answer", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                                  "while True:\n    pass\n" + SQUARE), 0, "timeout", "could not be interrupted"),
+                                  "while True:\n    pass\n" + SQUARE), 0, "flagged", "could not be interrupted"),
+    # code that reaches into the kernel is flagged for review and still graded: square right, mean wrong
+    "sybil.ipynb": (replace_answer(replace_answer(GOOD, "mean_answer", "def mean(xs):\n    return 0"), "square_answer",
+                                   "print(type(get_ipython()).__name__)\n" + SQUARE), 2, "flagged",
+                    "flagged: square_answer line 1: print(type(get_ipython()).__name__) (IPython internals)"),
     "peggy/toy.ipynb": (RELEASE, 0, "ok", ""),
 }
 
@@ -166,6 +171,8 @@ def test_prepare_flags_each_submission(rel, tmp_path):
     if status in {"invalid_notebook", "wrong_assignment", "metadata_missing", "tests_restored", "renamed"}:
         assert pre == status, prepared.notes
         assert words in "; ".join(prepared.notes)
+    elif status == "flagged":  # found before grading; what grading adds to the message comes later
+        assert pre == status and prepared.notes[0].startswith("flagged: "), prepared.notes
     else:
         assert pre == "ok", prepared.notes
     if prepared.notebook is not None:

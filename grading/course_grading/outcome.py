@@ -10,9 +10,11 @@ from .kernel import TRUNCATED
 from .notebook import nbgrader_meta
 
 # Most severe first: the first flag a student has becomes their status.
+# `flagged` (code that tampers with the kernel or the tests) is graded but shown above every other gradable
+# status, so that the instructor reviews it; statuses of notebooks that could not be graded stay above it.
 SEVERITY = [
-    "invalid_notebook", "no_notebook", "wrong_assignment", "grader_error", "kernel_died", "memory", "timeout",
-    "syntax_error", "exception", "metadata_missing", "tests_restored", "output_truncated", "renamed", "ok",
+    "invalid_notebook", "no_notebook", "wrong_assignment", "grader_error", "kernel_died", "flagged", "memory",
+    "timeout", "syntax_error", "exception", "metadata_missing", "tests_restored", "output_truncated", "renamed", "ok",
 ]
 MEMORY_WORDS = ("can't allocate memory", "Cannot allocate memory", "Unable to allocate", "out of memory")
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt", "TimeoutError"}

@@ -1,17 +1,20 @@
 """Check one student's notebook before grading and repair what nbgrader would mishandle.
 
 Restores edited or deleted test cells, re-attaches lost nbgrader metadata to test cells recognised by
-their text, and rejects what cannot be graded (not a notebook, another assignment). Every change is noted.
+their text, rejects what cannot be graded (not a notebook, a format too new, another assignment) and flags
+code that tampers with the kernel or the tests (`flags.py`). Every change is noted.
 """
 
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from .flags import describe, scan
 from .intake import Submission
 from .notebook import cells_by_id, nbgrader_meta
 
@@ -25,6 +28,27 @@ class Prepared:
     notes: list[str] = field(default_factory=list)
 
 
+def _version_problem(data: object, name: str) -> str:
+    """Why parsed JSON is not a notebook in a format this grader reads (no version, too new, not possible), or ""."""
+    if not isinstance(data, dict):
+        return f"{name} is not a valid notebook: its JSON is a {type(data).__name__}, not an object"
+    major, minor = data.get("nbformat"), data.get("nbformat_minor", 0)
+    if major is None:  # nbformat would guess version 1 and fail or produce an empty notebook
+        return f"{name} is not a valid notebook: it has no nbformat version (not saved by Jupyter)"
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (major, minor)):
+        return f"{name} is not a valid notebook: its version (nbformat {major!r}, minor {minor!r}) is not whole numbers"
+    newest = (nbformat.current_nbformat, nbformat.current_nbformat_minor)
+    if major > newest[0]:
+        return (f"{name} is written in nbformat {major}, newer than this grader reads: save it with Jupyter 4 or "
+                f"later as nbformat {newest[0]}")
+    if (major, minor) > newest:
+        return (f"{name} is written in nbformat {major}.{minor}, newer than this grader reads ({newest[0]}."
+                f"{newest[1]} at most): save it as nbformat {newest[0]}.{newest[1]} or update nbformat here")
+    if major < 1:
+        return f"{name} is not a valid notebook: nbformat {major} does not exist"
+    return ""
+
+
 def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     """The notebook at `path` with outputs cleared, or None and why it cannot be read."""
     try:
@@ -34,9 +58,20 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     if not text.strip():
         return None, f"{path.name} is empty"
     try:
+        data = json.loads(text)
+    except ValueError as err:
+        return None, f"{path.name} is not a valid notebook (not JSON: {str(err).splitlines()[0][:80]})"
+    problem = _version_problem(data, path.name)
+    if problem:
+        return None, problem
+    try:
         nb = nbformat.reads(text, as_version=4)
     except Exception as err:  # noqa: BLE001 - any parse failure means "not a notebook"
-        return None, f"{path.name} is not a valid notebook ({type(err).__name__}: {str(err).splitlines()[0][:80]})"
+        why = f"{type(err).__name__}: {str(err).splitlines()[0][:80]}"
+        if data["nbformat"] < nbformat.current_nbformat:  # converting an old format failed
+            return None, (f"{path.name} is marked as the old nbformat {data['nbformat']} but cannot be converted "
+                          f"({why}): open it in Jupyter and save it again")
+        return None, f"{path.name} is not a valid notebook ({why})"
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code":
             cell.outputs, cell.execution_count = [], None
@@ -182,6 +217,10 @@ def prepare(sub: Submission, release: nbformat.NotebookNode, assignment: str,
     if out.notebook is None:
         return Prepared(None, out.flags, notes + [f"{path.name}: {note}" for note in out.notes])
     out.notes = notes + out.notes
+    findings = scan(out.notebook, release)
+    if findings:  # first, so that the message, cut to one line, always shows what was flagged
+        out.flags.append("flagged")
+        out.notes.insert(0, describe(findings))
     if not flat and path.name != f"{assignment}.ipynb":
         out.flags.append("renamed")
         out.notes.append(f"notebook named {path.name}, expected {assignment}.ipynb (graded anyway)")
