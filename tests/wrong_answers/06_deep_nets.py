@@ -203,3 +203,97 @@ def layer_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn
 ''',
     ),
 ]
+
+# Shortcuts: correct answers that call what a part rules out (the course library's gradient helpers,
+# torch.nn.init, PyTorch's normalisation), or a helper the old visible tests left in the namespace.
+WRONG_ANSWERS += [
+    dict(
+        cell="grad_norms_answer",
+        fails=["grad_norms_tests"],
+        why="shortcut: the weight gradients come from course.viz.weight_gradients",
+        source='''
+def layer_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn=F.cross_entropy) -> list[float]:
+    """Norm of the loss gradient w.r.t. the weight of each nn.Linear layer, after one backward pass."""
+    grads = course.viz.weight_gradients(model, x, y, loss_fn, layers=(nn.Linear,))
+    return [float(g.norm()) for g in grads.values()]
+''',
+    ),
+    dict(
+        cell="grad_norms_answer",
+        fails=["grad_norms_tests"],
+        why="shortcut: returns reference_grad_norms, the reference the old visible tests left in the namespace",
+        source='''
+def layer_grad_norms(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss_fn=F.cross_entropy) -> list[float]:
+    """Norm of the loss gradient w.r.t. the weight of each nn.Linear layer, after one backward pass."""
+    return reference_grad_norms(model, x, y, loss_fn)
+''',
+    ),
+    dict(
+        cell="init_answer",
+        fails=["init_tests"],
+        why="shortcut: fans, gains and samples all from torch.nn.init",
+        source='''
+def fans(weight: torch.Tensor) -> tuple[int, int]:
+    """(fan_in, fan_out) of a Linear (out, in) or convolution (out, in, *kernel) weight."""
+    return nn.init._calculate_fan_in_and_fan_out(weight)
+
+
+def xavier_std(fan_in: int, fan_out: int) -> float:
+    """Standard deviation of Xavier/Glorot normal initialisation."""
+    return nn.init.calculate_gain("linear") * math.sqrt(2.0 / (fan_in + fan_out))
+
+
+def he_std(fan_in: int) -> float:
+    """Standard deviation of He (Kaiming) normal initialisation for ReLU layers."""
+    return nn.init.calculate_gain("relu") / math.sqrt(fan_in)
+
+
+def xavier_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Fill weight in place with N(0, xavier_std**2) samples and return it."""
+    return nn.init.xavier_normal_(weight, generator=generator)
+
+
+def he_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Fill weight in place with N(0, he_std**2) samples and return it."""
+    return nn.init.kaiming_normal_(weight, nonlinearity="relu", generator=generator)
+''',
+    ),
+    dict(
+        cell="init_answer",
+        fails=["init_tests"],
+        why="shortcut: fans and scales by hand, samples drawn by torch.nn.init.normal_ under an alias",
+        source='''
+from torch.nn.init import normal_ as draw
+''' + _INIT_OK + '''
+
+def xavier_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Fill weight in place with N(0, xavier_std**2) samples and return it."""
+    return draw(weight, 0.0, xavier_std(*fans(weight)), generator=generator)
+
+
+def he_normal_(weight: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Fill weight in place with N(0, he_std**2) samples and return it."""
+    return draw(weight, 0.0, he_std(fans(weight)[0]), generator=generator)
+''',
+    ),
+    dict(
+        cell="batch_norm_answer",
+        fails=["batch_norm_train_tests", "batch_norm_running_tests"],
+        why="shortcut: F.batch_norm does the normalisation and the running statistics",
+        source=_BN_HEAD + '''    return F.batch_norm(x, running_mean, running_var, gamma, beta, training, momentum, eps)
+''',
+    ),
+    dict(
+        cell="batch_norm_answer",
+        fails=["batch_norm_train_tests", "batch_norm_running_tests"],
+        why="shortcut: training mode normalises each feature with F.layer_norm on the transposed batch",
+        source=_BN_HEAD + '''    if training:
+        n = x.shape[0]
+        with torch.no_grad():
+            running_mean.mul_(1 - momentum).add_(momentum * x.mean(dim=0))
+            running_var.mul_(1 - momentum).add_(momentum * x.var(dim=0))  # unbiased, as nn.BatchNorm1d keeps it
+        return F.layer_norm(x.T, (n,), eps=eps).T * gamma + beta
+    return gamma * (x - running_mean) / torch.sqrt(running_var + eps) + beta
+''',
+    ),
+]
