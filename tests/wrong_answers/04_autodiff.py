@@ -255,7 +255,7 @@ def backward(root) -> None:
     dict(
         cell="backward_answer",
         fails=["backward_tests"],
-        why="shortcut: copies the graph into the course library's Value (course.experiments.u03) and calls its backward",
+        why="shortcut: copies the graph into the course library's Value (course.experiments.u03), calls its backward",
         source='''
 from course.experiments.u03 import Value as LibraryValue
 
