@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable, Mapping, NoReturn
 
 import numpy as np
 
-from course.guard import Forbid, ShortcutUsed, numpy_only, plain, run_student, run_tests
+from course.guard import Forbid, ShortcutUsed, label_of, numpy_only, plain, run_student, run_tests
 
 __all__ = ["CheckFailed", "Forbid", "ShortcutUsed", "call_student", "check_close", "check_dtype", "check_function", "check_shape",
            "gradient_check", "numerical_gradient", "numpy_only", "run_student", "run_tests"]
@@ -130,7 +130,7 @@ def call_student(student_fn: Callable, *args: Any, name: str | None = None, forb
     The function's result, rebuilt from plain values.
     """
     __tracebackhide__ = True
-    name = name or getattr(student_fn, "__name__", None) or "your function"
+    name = name or label_of(student_fn)
     try:
         return run_student(student_fn, *args, forbid=forbid, name=name, **kwargs)
     except ShortcutUsed:
@@ -155,7 +155,7 @@ def check_function(student_fn: Callable, reference_fn: Callable, cases: Iterable
     reference or its result; `forbid` names the shortcuts it may not call.
     """
     __tracebackhide__ = True
-    name = name or getattr(student_fn, "__name__", "your function")
+    name = name or label_of(student_fn)
     items = cases.items() if isinstance(cases, Mapping) else (
         (f"case {i + 1}", c) for i, c in enumerate(cases))
     for label, args in items:

@@ -175,6 +175,15 @@ def plain(value: Any, name: str = "the result", depth: int = 0) -> Any:
     raise TypeError(f"{name} has type {kind.__name__}: return numbers, arrays or tensors (or tuples of them)")
 
 
+def label_of(fn: Any) -> str:
+    """A name for `fn` read without running any of its code (a property `__name__` on a class would)."""
+    if isinstance(fn, (types.FunctionType, types.BuiltinFunctionType)):
+        return fn.__name__
+    if isinstance(fn, types.MethodType) and isinstance(fn.__func__, types.FunctionType):
+        return fn.__func__.__name__
+    return type(fn).__name__
+
+
 def _interrupt(worker: threading.Thread) -> None:
     """Raise KeyboardInterrupt inside `worker`, so that a runaway loop of the student's does not go on."""
     import ctypes
@@ -203,7 +212,7 @@ def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: st
     -------
     The function's result. Its exception, if it raised, is raised again here.
     """
-    label = name or getattr(fn, "__name__", None) or type(fn).__name__
+    label = name or label_of(fn)
     box: dict[str, Any] = {}
 
     def tracer(frame, event, arg):

@@ -227,3 +227,16 @@ def test_an_interrupted_check_stops_the_students_thread_too():
     time.sleep(0.2)
     assert not [t for t in _threading.enumerate() if t.name == "student:spin" and t.is_alive()], \
         "the student's loop kept running"
+
+
+def test_naming_a_student_callable_runs_none_of_its_code():
+    class Sly:
+        @property
+        def __name__(self):
+            raise RuntimeError("student code ran in the test's thread")
+
+        def __call__(self, x):
+            return x
+
+    assert run_student(Sly(), 1.0) == 1.0
+    check_function(Sly(), lambda x: x, {"one": (np.ones(2),)})

@@ -84,7 +84,7 @@ CASES = {
                    "time limit"),
     "frank.ipynb": (replace_answer(GOOD, "square_answer", "import numpy as np\nbig = np.ones(10**11)\n" + SQUARE), 3,
                     "memory", "more memory"),
-    "grace.ipynb": (replace_answer(GOOD, "mean_answer", MEAN + "\nfor i in range(200_000):\n    print('spam', i)\n"
+    "grace.ipynb": (replace_answer(GOOD, "mean_answer", MEAN + "\nprint('\\n'.join(f'spam {i}' for i in range(200_000)))\n"
                                    "print('x' * 3_000_000)"), 5, "output_truncated", "output cut"),
     "heidi.ipynb": (_edited_test(replace_answer(GOOD, "square_answer", "def square(x):\n    return 2 * x"),
                                  "square_tests", "pass  # no tests here"), 3, "tests_restored", "square_tests"),
