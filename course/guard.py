@@ -29,6 +29,8 @@ from typing import Any, Callable, Iterable
 __all__ = ["Forbid", "ShortcutUsed", "numpy_only", "run_student", "run_tests"]
 
 _PLAIN_SCALARS = (bool, int, float, complex, str, type(None))
+# Calling any of these while traced switches the tracer off (even if it is put back later): a forbidden call.
+_TRACER_SWITCHES = (sys.setprofile, sys.settrace, threading.setprofile, threading.settrace)
 
 
 class ShortcutUsed(AssertionError):
@@ -216,7 +218,10 @@ def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: st
     box: dict[str, Any] = {}
 
     def tracer(frame, event, arg):
-        if "used" not in box:
+        if "used" not in box and "closing" not in box:
+            if event == "c_call" and any(arg is f for f in _TRACER_SWITCHES):
+                box["used"] = f"{arg.__module__}.{arg.__name__} (it switched the grader's call tracer off)"
+                return None
             hit = forbid.match(frame, event, arg)
             if hit is not None:
                 box["used"] = hit
@@ -233,6 +238,7 @@ def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: st
             box["error"] = err
         finally:
             if forbid is not None:
+                box["closing"] = True
                 if sys.getprofile() is not tracer:
                     box.setdefault("used", "sys.setprofile (it switched the grader's call tracer off)")
                 sys.setprofile(None)

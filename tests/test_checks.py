@@ -240,3 +240,15 @@ def test_naming_a_student_callable_runs_none_of_its_code():
 
     assert run_student(Sly(), 1.0) == 1.0
     check_function(Sly(), lambda x: x, {"one": (np.ones(2),)})
+
+
+def test_switching_the_tracer_off_and_back_on_is_seen():
+    def sneaky(z):
+        saved = _sys.getprofile()
+        _sys.setprofile(None)
+        out = torch.tanh(torch.as_tensor(z)).numpy()
+        _sys.setprofile(saved)
+        return out
+
+    with pytest.raises(ShortcutUsed, match="switched the grader's call tracer off"):
+        run_student(sneaky, np.zeros(2), forbid=numpy_only())
