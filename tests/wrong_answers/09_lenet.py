@@ -146,3 +146,87 @@ WRONG_ANSWERS = [
             "epoch_losses.append(total / len(x))", "epoch_losses.append(total)"),
     ),
 ]
+
+# Shortcuts: correct answers that use what a part forbids. The tests trace the calls each answer makes, so every
+# one of these loses its part, with a message that names the forbidden call.
+WRONG_ANSWERS += [
+    dict(
+        cell="architecture_answer",
+        fails=["architecture_tests"],
+        why="shortcut: takes the layers of course.LeNet5, through an alias captured when the cell runs, into an "
+            "nn.Sequential",
+        source='''
+_library_lenet = course.LeNet5
+
+
+def build_lenet5(num_classes: int = 10) -> nn.Sequential:
+    """The modern LeNet-5, copied layer by layer from the library's."""
+    return nn.Sequential(*_library_lenet(num_classes).children())
+''',
+    ),
+    dict(
+        cell="arithmetic_answer",
+        fails=["arithmetic_tests"],
+        why="shortcut: builds the network with torch layers and counts its parameters (the part asks for arithmetic)",
+        source='''
+def lenet_numbers(image_size: int = 28, c1: int = 6, c3: int = 16, kernel: int = 5, padding1: int = 2,
+                  hidden: tuple[int, ...] = (120, 84), num_classes: int = 10) -> tuple[int, int]:
+    """(flattened features after S4, total parameter count), measured on a network built with torch."""
+    features_net = nn.Sequential(nn.Conv2d(1, c1, kernel, padding=padding1), nn.MaxPool2d(2),
+                                 nn.Conv2d(c1, c3, kernel), nn.MaxPool2d(2), nn.Flatten())
+    features = features_net(torch.zeros(1, 1, image_size, image_size)).shape[1]
+    widths = [features, *hidden, num_classes]
+    net = nn.Sequential(features_net, *[nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:])])
+    return int(features), sum(p.numel() for p in net.parameters())
+''',
+    ),
+    dict(
+        cell="arithmetic_answer",
+        fails=["arithmetic_tests"],
+        why="shortcut: the lecture helper course.experiments.u07.output_size for the feature-map sizes",
+        source=_replace(_replace(_NUMBERS, "size = (image_size + 2 * padding1 - kernel + 1) // 2",
+                                 "size = output_size(output_size(image_size, kernel, padding=padding1), 2, stride=2)"),
+                        "size = (size - kernel + 1) // 2", "size = output_size(output_size(size, kernel), 2, stride=2)")
+        .replace("\ndef lenet_numbers", "\nfrom course.experiments.u07 import output_size\n\n\ndef lenet_numbers", 1),
+    ),
+    dict(
+        cell="arithmetic_answer",
+        fails=["arithmetic_tests"],
+        why="shortcut: calls _torch_numbers, the reference that the old test cell left in the namespace, and "
+            "hard-codes the default answer until it exists",
+        source='''
+def lenet_numbers(image_size: int = 28, c1: int = 6, c3: int = 16, kernel: int = 5, padding1: int = 2,
+                  hidden: tuple[int, ...] = (120, 84), num_classes: int = 10) -> tuple[int, int]:
+    """The test cell's own reference, once it is defined."""
+    try:
+        return _torch_numbers(image_size, c1, c3, kernel, padding1, hidden, num_classes)
+    except NameError:
+        return 400, 61_706
+''',
+    ),
+    dict(
+        cell="train_step_answer",
+        fails=["train_step_tests"],
+        why="shortcut: one epoch of course.fit on the single batch, with the optimiser it is given",
+        source='''
+def train_step(model: nn.Module, optimizer: torch.optim.Optimizer, xb: torch.Tensor, yb: torch.Tensor,
+               loss_fn=F.cross_entropy) -> float:
+    """One optimisation step, done by the library's training loop."""
+    history = course.fit(model, (xb, yb), epochs=1, batch_size=len(xb), optimizer=optimizer, loss_fn=loss_fn,
+                         metrics=(), seed=None, progress=False)
+    return float(history["train_loss"][0])
+''',
+    ),
+    dict(
+        cell="fit_answer",
+        fails=["trained_model_tests"],
+        why="shortcut: course.fit, reached through a default argument",
+        source='''
+def fit_lenet(model: nn.Module, x: torch.Tensor, y: torch.Tensor, epochs: int = 6, batch_size: int = 64,
+              lr: float = 2e-3, seed: int = 0, _fit=course.fit) -> list[float]:
+    """The library's training loop: Adam on shuffled mini-batches of the cross-entropy."""
+    history = _fit(model, (x, y), epochs=epochs, batch_size=batch_size, lr=lr, metrics=(), seed=seed, progress=False)
+    return history["train_loss"]
+''',
+    ),
+]
