@@ -83,11 +83,12 @@ def _python(source: str) -> ast.Module:
 
 
 def rebind_names(release: nbformat.NotebookNode) -> list[str]:
-    """Names the test cells rely on: the check helpers, every name a set-up, locked or test cell imports at
-    the top level (`np`, `course`, `run_tests`, ...) and the functions locked cells define (a test harness).
+    """Names the test cells rely on: the check helpers, every name a set-up, locked or test cell imports from
+    the course library at the top level (`check_close`, `run_tests`, ...) and the functions locked cells
+    define (a test harness such as `check_against_torch`).
 
-    Classes (CheckFailed, Figure) are left alone: rebinding one that a test catches breaks the test loudly
-    instead of fooling it.
+    Modules (np, torch, nn) and classes (CheckFailed) are left alone: the answers' own signatures use the
+    modules, and rebinding a class that a test catches breaks the test loudly instead of fooling it.
     """
     names = list(CHECK_HELPERS)
     for cell in release.cells:
@@ -96,10 +97,8 @@ def rebind_names(release: nbformat.NotebookNode) -> list[str]:
             continue
         for node in _python(cell.source).body:
             found: list[str] = []
-            if isinstance(node, ast.ImportFrom):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "course":
                 found = [alias.asname or alias.name for alias in node.names]
-            elif isinstance(node, ast.Import):
-                found = [alias.asname or alias.name.split(".")[0] for alias in node.names]
             elif isinstance(node, ast.FunctionDef) and meta.get("locked") and not meta.get("grade"):
                 found = [node.name]
             names += [n for n in found if n[:1].islower() and n not in names]
