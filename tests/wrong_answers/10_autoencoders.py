@@ -138,3 +138,91 @@ WRONG_ANSWERS = [
 ''',
     ),
 ]
+
+# Shortcuts: correct answers that use what a part forbids. The tests trace the calls each answer makes, so every
+# one of these loses its part, with a message that names the forbidden call.
+WRONG_ANSWERS += [
+    dict(
+        cell="reparameterize_answer",
+        fails=["reparameterize_tests"],
+        why="shortcut: the library's course.VAE.reparameterize, called as a plain function",
+        source=_REPARAM_HEAD + '''    return course.VAE.reparameterize(None, mu, logvar, generator)
+''',
+    ),
+    dict(
+        cell="vae_loss_answer",
+        fails=["vae_loss_tests"],
+        why="shortcut: the library's course.vae_loss",
+        source=_LOSS_HEAD + '''    return course.vae_loss(logits, x, mu, logvar, beta=beta)
+''',
+    ),
+    dict(
+        cell="vae_loss_answer",
+        fails=["vae_loss_tests"],
+        why="shortcut: torch.distributions (Bernoulli.log_prob and kl_divergence), which the part rules out",
+        source="from torch.distributions import Bernoulli, Normal, kl_divergence\n" + _LOSS_HEAD + '''    log_px = Bernoulli(logits=logits.reshape(n, -1), validate_args=False).log_prob(x.reshape(n, -1)).sum(dim=1)
+    kl = kl_divergence(Normal(mu, torch.exp(0.5 * logvar)), Normal(torch.zeros_like(mu), torch.ones_like(mu)))
+    return (beta * kl.sum(dim=1) - log_px).mean()
+''',
+    ),
+    dict(
+        cell="vae_loss_answer",
+        fails=["vae_loss_tests"],
+        why="shortcut: calls reference_vae_loss, the reference that the old visible test cell left in the namespace",
+        source=_LOSS_HEAD + '''    return reference_vae_loss(logits, x, mu, logvar, beta)
+''',
+    ),
+    dict(
+        cell="train_vae_answer",
+        fails=["trained_vae_tests"],
+        why="shortcut: course.fit with the VAE loss as its loss function",
+        source='''
+def train_vae(model: nn.Module, x: torch.Tensor, epochs: int = 8, batch_size: int = 64, lr: float = 2e-3,
+              seed: int = 0) -> list[float]:
+    """The library's training loop, on (x, x) with the VAE loss."""
+    history = course.fit(model, (x, x), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, metrics=(),
+                         loss_fn=lambda out, target: course.vae_loss(out[0], target, out[1], out[2]),
+                         progress=False)
+    return history["train_loss"]
+''',
+    ),
+    dict(
+        cell="train_vae_answer",
+        fails=["trained_vae_tests"],
+        why="shortcut: the lecture's course.experiments.u10.train_vae, imported under another name",
+        source='''
+from course.experiments.u10 import train_vae as _lecture_train_vae
+
+
+def train_vae(model: nn.Module, x: torch.Tensor, epochs: int = 8, batch_size: int = 64, lr: float = 2e-3,
+              seed: int = 0) -> list[float]:
+    """The lecture's training loop; its "train_loss" is the mean loss of each epoch."""
+    return _lecture_train_vae(model, x, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed)["train_loss"]
+''',
+    ),
+    dict(
+        cell="sparsity_answer",
+        fails=["sparsity_tests"],
+        why="shortcut: the lecture's course.experiments.u09.sparsity_penalty, through an alias captured when the "
+            "cell runs",
+        source="from course.experiments import u09\n\n_lecture_penalty = u09.sparsity_penalty\n" + _SPARSE_HEAD + '''    return _lecture_penalty(h, rho)
+''',
+    ),
+    dict(
+        cell="sparsity_answer",
+        fails=["sparsity_tests"],
+        why="shortcut: F.kl_div on the two outcomes of each Bernoulli instead of the formula",
+        source=_SPARSE_HEAD + '''    rho_hat = h.mean(dim=0)
+    target = torch.full_like(rho_hat, rho)
+    return (F.kl_div(torch.log(rho_hat), target, reduction="sum")
+            + F.kl_div(torch.log(1 - rho_hat), 1 - target, reduction="sum"))
+''',
+    ),
+    dict(
+        cell="sparsity_answer",
+        fails=["sparsity_tests"],
+        why="shortcut: calls reference_sparsity, the reference that the old visible test cell left in the namespace",
+        source=_SPARSE_HEAD + '''    return reference_sparsity(h, rho)
+''',
+    ),
+]
