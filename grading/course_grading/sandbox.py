@@ -94,7 +94,13 @@ def _base_args(bwrap: str) -> list[str]:
             "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     if os.geteuid() != 0:
         args.append("--unshare-user")  # unprivileged bwrap needs a user namespace
-    made: set[str] = set()
+    # The private, writable mounts first: a read-only root below them (a virtual environment under /tmp,
+    # as in a CI clone) is then bound on top instead of being hidden by them.
+    size = str(TMPFS_BYTES)
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/home",
+             "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME]
+    made: set[str] = {"/tmp", "/home", SANDBOX_HOME, "/dev", "/proc"}
     for root in _readonly_roots():
         args += _parents(root, made) + ["--ro-bind", root, root]
         made.add(root)
@@ -103,10 +109,6 @@ def _base_args(bwrap: str) -> list[str]:
             args += ["--symlink", os.readlink(link), link]
         elif Path(link).is_dir() and link not in made:
             args += ["--ro-bind", link, link]
-    size = str(TMPFS_BYTES)
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/home",
-             "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME]
     return args
 
 
