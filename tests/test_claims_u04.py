@@ -75,9 +75,13 @@ def test_six_optimisers_on_the_network(runs):
     # the notebook's numbers
     assert loss["GD"] == pytest.approx(0.59, rel=0.05)
     assert run["GD"].accuracy == pytest.approx(0.723, abs=0.01)
-    assert loss["SGD"] == pytest.approx(0.025, rel=0.15)
+    # Plain SGD's final loss is the number most sensitive to rounding: differences in the last bits grow over its
+    # 570 noisy steps at lr 1. It ended at 0.055 (98.7%) on a CPU with AVX-512, where the stored outputs were
+    # made, and at 0.025 (98.8%) on another; both must pass, as either kind of machine may run the tests.
+    assert 0.02 < loss["SGD"] < 0.065 and run["SGD"].accuracy > 0.98
     assert [run[n].steps for n in run] == [30, 570, 570, 570, 570, 570]
-    # the claim: full-batch GD is far behind per epoch; momentum and adaptive methods beat plain SGD
+    # the claim: full-batch GD is far behind per epoch; momentum and adaptive methods beat plain SGD by a factor
+    # of at least 4 (13 to 37 here, 6 to 17 on the other CPU)
     assert loss["GD"] > 10 * loss["SGD"] and run["GD"].accuracy < 0.8
     for name in ("momentum", "Adagrad", "RMSProp", "Adam"):
         assert loss[name] < loss["SGD"] / 4, name
@@ -122,4 +126,8 @@ def test_learning_rate_effect():
     assert min(final, key=final.get) == 1.0
     assert adam[1.0][0] > 10 and adam[1.0][-1] > 0.9  # too large for Adam: blows up, then stuck near chance
     assert min(adam, key=lambda lr: adam[lr][-1]) in (0.01, 0.1)
-    assert max(adam[0.01][-1], adam[0.1][-1]) < 0.15 < adam[0.001][-1]
+    # Adam's good rates are 0.01-0.1: both reach a loss under 0.15 and end far below the loss at 0.001. At 0.1 the
+    # loss jumps about from epoch to epoch, so its last value depends on rounding: it ended at 0.234 on a CPU with
+    # AVX-512 (after 0.036 in epoch 6) and at 0.099 on another; at 0.01 it ended at 0.092 on both.
+    assert adam[0.01][-1] < 0.15 and min(adam[0.1]) < 0.15 < adam[0.001][-1]
+    assert max(adam[0.01][-1], adam[0.1][-1]) < adam[0.001][-1] / 2

@@ -99,10 +99,14 @@ def test_residual_net_trains_faster_than_plain_net_of_same_depth(fashion):
     curves = u08.plain_vs_residual((train.x[:1000], train.y[:1000]), (test.x, test.y), depth=8, width=8, epochs=5,
                                    seed=0)
     plain, residual = curves["plain"][0]["train_loss"], curves["residual"][0]["train_loss"]
-    assert residual[-1] == pytest.approx(1.03, abs=0.05) and plain[-1] == pytest.approx(1.58, abs=0.05)
+    # the notebook's numbers: final training loss 1.01 (residual) and 1.49 (plain) on a CPU with AVX-512, where the
+    # stored outputs were made, 1.03 and 1.58 on another; rounding differences grow over the 5 epochs
+    assert residual[-1] == pytest.approx(1.02, abs=0.05) and 1.44 < plain[-1] < 1.63
+    # the claim: with the same parameters, the skips make training much faster (final gap 0.48 here, 0.55 there)
     assert residual[-1] < plain[-1] - 0.3
     assert all(r < p for r, p in zip(residual, plain))
-    assert curves["residual"][1] > curves["plain"][1] + 0.05  # test accuracy, notebook: 51% vs 41%
+    # test accuracy, notebook: 53% vs 42% (51% vs 41% on the other CPU)
+    assert curves["residual"][1] > curves["plain"][1] + 0.05
 
 
 def test_split_train_val_is_a_disjoint_random_split():

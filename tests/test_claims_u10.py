@@ -125,9 +125,16 @@ def test_gan_losses_as_in_the_notebook(digits):
     generator, discriminator = Generator(latent=16, hidden=256), Discriminator(hidden=128)
     history = train_gan(generator, discriminator, train.x, epochs=3, batch_size=32, lr=1e-3, seed=0)
     assert list(history) == ["d_loss", "g_loss", "d_real", "d_fake"]
-    assert [round(v, 2) for v in history["d_loss"]] == pytest.approx([0.90, 0.72, 0.75], abs=0.03)
-    # the discriminator stays ahead of the equilibrium (d_loss 2 log 2, d_real = d_fake = 1/2)
-    assert all(d < 2 * math.log(2) for d in history["d_loss"])
+    # the notebook's numbers: d_loss per epoch 0.90, 0.66, 0.64 on a CPU with AVX-512, where the stored outputs were
+    # made, and 0.90, 0.72, 0.75 on another. The first epoch agrees; after it the two players amplify rounding
+    # differences, so later epochs are only pinned to the range both machines show.
+    d_loss = history["d_loss"]
+    assert d_loss[0] == pytest.approx(0.90, abs=0.03)
+    assert all(0.6 < d < 0.8 for d in d_loss[1:]), d_loss
+    # the discriminator gets ahead after the first epoch and stays ahead of the equilibrium (d_loss 2 log 2 = 1.39,
+    # d_real = d_fake = 1/2)
+    assert all(d < d_loss[0] - 0.1 for d in d_loss[1:]), d_loss
+    assert all(d < 2 * math.log(2) for d in d_loss)
     assert all(real > 0.5 > fake for real, fake in zip(history["d_real"], history["d_fake"]))
     samples = generator.sample(32, generator=torch.Generator().manual_seed(0))
     assert samples.shape == (32, 1, 28, 28)
