@@ -56,7 +56,7 @@ def install_kernel(jupyter_dir: str | os.PathLike, memory_mb: int, max_output_ch
 
 def _limit(name: str, value: int) -> None:
     """Lower one resource limit (soft and hard) to `value`, never raising it."""
-    import resource
+    import resource  # POSIX only; imported here so the rest of the grader also loads elsewhere
 
     kind = getattr(resource, name)
     hard = resource.getrlimit(kind)[1]
@@ -97,14 +97,11 @@ def apply_limits() -> None:
 
 
 def limit_memory(megabytes: int) -> None:
-    """Cap this process's address space: a too-large allocation raises MemoryError instead of swamping the machine."""
-    import resource  # POSIX only; imported here so the rest of the grader also loads elsewhere
+    """Cap this process's address space: a too-large allocation raises MemoryError instead of swamping the machine.
 
-    limit = megabytes * 1024 * 1024
-    hard = resource.getrlimit(resource.RLIMIT_AS)[1]
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    The hard limit comes down too, so code in the kernel cannot lift the ceiling again.
+    """
+    _limit("RLIMIT_AS", megabytes * 1024 * 1024)
 
 
 class _Cap:

@@ -67,7 +67,7 @@ def check_available() -> None:
             f"the sandbox needs Linux (bubblewrap and namespaces); this is {platform.system()}. Grade inside a "
             "Linux virtual machine or container (e.g. the course's Binder or Docker image), or pass --no-sandbox "
             "on a machine that holds nothing else of value.")
-    argv = _base_args(_bwrap()) + ["--", sys.executable, "-c", "pass"]
+    argv = _base_args(_bwrap())[0] + ["--", sys.executable, "-c", "pass"]
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
         reason = (done.stderr.strip().splitlines() or ["no message"])[-1]
@@ -88,8 +88,12 @@ def _readonly_roots() -> list[str]:
     return [r for r in roots if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in roots)]
 
 
-def _base_args(bwrap: str) -> list[str]:
-    """bwrap's arguments for the namespaces and the read-only system, common to every sandbox."""
+def _base_args(bwrap: str) -> tuple[list[str], "_Made"]:
+    """bwrap's arguments for the namespaces and the read-only system, common to every sandbox.
+
+    Returns the arguments and the folders they make exist inside (for `_parents`): the roots of the trees
+    mounted (whose sub-folders all exist) and the single folders created.
+    """
     args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
             "--die-with-parent", "--new-session", "--hostname", "sandbox"]
     if os.geteuid() != 0:
@@ -100,32 +104,43 @@ def _base_args(bwrap: str) -> list[str]:
     args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
              "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/home",
              "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME]
-    made: set[str] = {"/tmp", "/home", SANDBOX_HOME, "/dev", "/proc"}
+    # the fresh tmpfs folders exist but hold nothing yet; /dev and /proc come whole
+    made = _Made(trees={"/dev", "/proc"}, folders={"/tmp", "/dev/shm", "/home", SANDBOX_HOME})
     for root in _readonly_roots():
         args += _parents(root, made) + ["--ro-bind", root, root]
-        made.add(root)
+        made.trees.add(root)
     for link in ("/bin", "/lib", "/lib64", "/sbin", "/lib32", "/libx32"):
         if Path(link).is_symlink():
             args += ["--symlink", os.readlink(link), link]
-        elif Path(link).is_dir() and link not in made:
+        elif Path(link).is_dir() and not made.has(link):
             args += ["--ro-bind", link, link]
-    return args
+    return args, made
 
 
-def _parents(path: str, made: set[str]) -> list[str]:
+class _Made:
+    """What already exists inside the sandbox: mounted trees (every sub-folder too) and single folders."""
+
+    def __init__(self, trees: set[str], folders: set[str]) -> None:
+        self.trees, self.folders = trees, folders
+
+    def has(self, path: str) -> bool:
+        return path in self.folders or any(path == t or path.startswith(t + "/") for t in self.trees)
+
+
+def _parents(path: str, made: _Made) -> list[str]:
     """bwrap arguments creating the missing parent folders of `path`, traversable by the sandbox's user.
 
-    `made` holds the folders already there: those created, and the roots of trees already bound (whose
-    sub-folders exist). It is updated.
+    A folder merely created (say /root, for /root/.pyenv) holds nothing else, so its sub-folders are not
+    assumed to exist; a mounted tree's are. `made` is updated.
     """
     args = []
     parts = Path(path).parts
     for k in range(2, len(parts)):
         parent = str(Path(*parts[:k]))
-        if parent in made or any(parent.startswith(root + "/") for root in _readonly_roots()):
+        if made.has(parent):
             continue
         args += ["--perms", "0755", "--dir", parent]
-        made.add(parent)
+        made.folders.add(parent)
     return args
 
 
@@ -147,8 +162,7 @@ def sandbox_command(kernel_cmd: list[str], *, folder: Path, sockets: Path, libra
     env
         The kernel's environment (already filtered).
     """
-    args = _base_args(_bwrap())
-    made = set(_readonly_roots()) | {"/tmp", "/home", SANDBOX_HOME}
+    args, made = _base_args(_bwrap())
     args += _parents(str(library), made) + ["--ro-bind", str(library), str(library)]
     args += _parents(str(sockets), made) + ["--bind", str(sockets), str(sockets)]
     args += _parents(STAGE, made) + ["--ro-bind", str(folder), STAGE, "--chdir", SANDBOX_HOME, "--clearenv"]
