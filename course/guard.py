@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import time
 import threading
 import types
 from typing import Any, Callable, Iterable
@@ -186,13 +187,20 @@ def label_of(fn: Any) -> str:
     return type(fn).__name__
 
 
-def _interrupt(worker: threading.Thread) -> None:
-    """Raise KeyboardInterrupt inside `worker`, so that a runaway loop of the student's does not go on."""
+def _interrupt(worker: threading.Thread, finished: threading.Event, wait: float = 1.0) -> None:
+    """Raise KeyboardInterrupt inside `worker` until it finishes (or `wait` seconds pass).
+
+    `finished` says whether it did, not ``worker.is_alive()``: after a KeyboardInterrupt has broken off a
+    ``join()``, CPython may report a running thread as stopped, and a runaway loop of the student's then
+    goes on holding the GIL for the rest of the process. A loop that swallows the first interrupt gets
+    another every 0.1 s.
+    """
     import ctypes
 
-    if worker.ident is not None and worker.is_alive():
+    deadline = time.monotonic() + wait
+    while worker.ident is not None and not finished.is_set() and time.monotonic() < deadline:
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(KeyboardInterrupt))
-        worker.join(timeout=1.0)
+        finished.wait(0.1)
 
 
 def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: str | None = None,
@@ -216,6 +224,7 @@ def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: st
     """
     label = name or label_of(fn)
     box: dict[str, Any] = {}
+    finished = threading.Event()
 
     def tracer(frame, event, arg):
         if "used" not in box and "closing" not in box:
@@ -243,14 +252,16 @@ def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: st
                     box.setdefault("used", "sys.setprofile (it switched the grader's call tracer off)")
                 sys.setprofile(None)
                 threading.setprofile(None)
+            finished.set()
 
     worker = threading.Thread(target=call, name=f"student:{label}", daemon=True)
     worker.start()
     try:
-        worker.join()
+        finished.wait()  # not worker.join(): an interrupted join() can lose track of the thread (see _interrupt)
     except BaseException:  # e.g. the grader's time limit interrupting the cell: stop the student's thread too
-        _interrupt(worker)
+        _interrupt(worker, finished)
         raise
+    worker.join()
     if "used" in box:
         raise ShortcutUsed(f"your {label} called {box['used']}: {forbid.why}.") from None
     if "error" in box:
