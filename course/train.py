@@ -11,7 +11,6 @@ from typing import Any
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from course.data.batches import Batches
 
@@ -101,6 +100,8 @@ def fit(
 
     history, best_loss, best_state, waited = History(), math.inf, None, 0
     start = time.perf_counter()
+    from tqdm.auto import tqdm  # here, not at import: in a notebook it loads ipywidgets
+
     bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
     for epoch in bar:
         model.train()

@@ -20,6 +20,22 @@ def test_import_course_loads_no_grading_module():
     assert done.stdout.strip() == "[]", f"import course loaded {done.stdout.strip()}"
 
 
+def test_import_course_loads_no_plotting_or_widgets_until_used():
+    # every grading kernel and script pays for `import course`: matplotlib and ipywidgets wait until used
+    code = ("import sys, course; heavy = ('matplotlib', 'ipywidgets', 'course.viz', 'course.widgets'); "
+            "print([m for m in heavy if m in sys.modules]); course.viz.CourseFigure; course.widgets; "
+            "print([m for m in heavy if m not in sys.modules]); print(sorted({'viz', 'widgets', 'checks'} - set(dir(course))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after, missing = done.stdout.split("\n")[:3]
+    assert before == "[]", f"import course loaded {before}"
+    assert after == "[]", f"course.viz / course.widgets did not load on use: {after} still missing"
+    assert missing == "[]", f"dir(course) lacks {missing}"
+    with pytest.raises(AttributeError, match="no attribute 'vizz'"):
+        import course
+
+        course.vizz  # noqa: B018 - a typo gets the usual error
+
+
 @pytest.mark.slow
 def test_student_wheel_holds_the_library_and_not_the_grader(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",

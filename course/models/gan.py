@@ -8,7 +8,6 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from tqdm.auto import tqdm
 
 from .utils import check_positive_int, randn
 
@@ -89,6 +88,8 @@ def train_gan(
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
+
+    from tqdm.auto import tqdm  # here, not at import: in a notebook it loads ipywidgets
 
     for _ in tqdm(range(epochs), desc="GAN epochs", disable=not progress, leave=False):
         totals = torch.zeros(4, device=device)
