@@ -48,16 +48,21 @@ def _source(name: str) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
 
 
-def _cell_timeout(source: nbformat.NotebookNode) -> int:
-    """The per-cell timeout: SHORT_TIMEOUT, or 5 times the slowest cell of the stored solution run (training)."""
-    slowest = 0.0
+def _cell_seconds(source: nbformat.NotebookNode) -> list[float]:
+    """How long each cell of the stored solution run took."""
+    seconds = []
     for cell in source.cells:
         timing = cell.get("metadata", {}).get("execution", {})
         if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
             start, end = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
                           for k in ("iopub.execute_input", "shell.execute_reply"))
-            slowest = max(slowest, (end - start).total_seconds())
-    return max(SHORT_TIMEOUT, math.ceil(5 * slowest))
+            seconds.append((end - start).total_seconds())
+    return seconds
+
+
+def _cell_timeout(source: nbformat.NotebookNode) -> int:
+    """The per-cell timeout: SHORT_TIMEOUT, or 5 times the slowest cell of the stored solution run (training)."""
+    return max(SHORT_TIMEOUT, math.ceil(5 * max(_cell_seconds(source), default=0.0)))
 
 
 def _sandbox_missing() -> str | None:
@@ -151,7 +156,7 @@ def test_no_sandbox_is_reported_in_the_summary(tmp_path):
 
 
 class Batteries:
-    """Grades the selected assignments' batteries in the background, `jobs` at a time, in ASSIGNMENTS order.
+    """Grades the selected assignments' batteries in the background, `jobs` at a time, in the order given.
 
     Each grading run uses one notebook at a time (`--jobs 1`): two runs side by side keep both CPUs busy
     while one of them waits for a kernel, and each pays for one nbgrader course folder only.
@@ -184,7 +189,8 @@ def batteries(request, tmp_path_factory):
     # the session also holds nbval's notebook cells, which have neither fixtures nor parameters
     wanted = {item.callspec.params["graded"] for item in request.session.items
               if hasattr(item, "callspec") and "graded" in item.callspec.params}
-    names = [n for n in ASSIGNMENTS if n in wanted]
+    # longest first (by the stored solution run), so that the last battery to finish does not run alone
+    names = sorted((n for n in ASSIGNMENTS if n in wanted), key=lambda n: -sum(_cell_seconds(_source(n))))
     runner = Batteries(tmp_path_factory.mktemp("cheats"), names, int(os.environ.get("COURSE_GRADING_JOBS", "2")))
     yield runner
     runner.close()

@@ -3,12 +3,14 @@
 For each assignment in solutions/ (and the toy fixture that keeps this machinery honest): the committed
 student version is exactly what nbgrader generates and carries no solution or hidden test; the solution
 scores full marks, the blank student version zero, and every wrong answer in tests/wrong_answers/ loses
-points on exactly the cells it names. One temporary course and ONE `nbgrader autograde` run per assignment.
-Two assignments are graded at a time, each pinned to its own CPU (COURSE_GRADING_JOBS=1 for one at a time).
+points on exactly the cells it names. One temporary course and ONE `nbgrader autograde` run per assignment, or per slice of its students for the
+assignments that train (see `plan`: longest first, so that the run ends with both CPUs busy). Two runs go at a
+time, each pinned to its own CPU (COURSE_GRADING_JOBS=1 for one at a time).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
@@ -85,18 +87,24 @@ class Graded:
     seconds: float = 0.0
 
 
-def grade_assignment(a: Assignment, root: Path) -> Graded:
-    """Generate the release, submit solution, blank release and every wrong answer, autograde them at once."""
-    start = time.perf_counter()
-    ws = Workspace.create(root, a.course_dir, a.name)
-    ws.generate()
-    source = nbformat.read(ws.source_notebook, as_version=4)
-    release = nbformat.read(ws.release_notebook, as_version=4)
+def _students(a: Assignment, release: nbformat.NotebookNode, source: nbformat.NotebookNode) -> dict:
+    """Every notebook submitted for `a`: the solution, the blank release and each wrong answer."""
     solution = solution_submission(release, source)
     students = {"solution": solution, "release": release}
     for i, wrong in enumerate(_wrong_answers(a)):
         if wrong["cell"] in answer_ids(release):
             students[f"wrong_{i:02d}"] = replace_answer(solution, wrong["cell"], wrong["source"])
+    return students
+
+
+def grade_assignment(a: Assignment, root: Path, part: int = 0, parts: int = 1) -> Graded:
+    """Generate the release, submit the `part`-th of `parts` slices of its students, autograde them at once."""
+    start = time.perf_counter()
+    ws = Workspace.create(root, a.course_dir, a.name)
+    ws.generate()
+    source = nbformat.read(ws.source_notebook, as_version=4)
+    release = nbformat.read(ws.release_notebook, as_version=4)
+    students = dict(list(_students(a, release, source).items())[part::parts])
     for student, nb in students.items():
         ws.submit(student, nb)
     done = ws.nbgrader("autograde", a.name, check=False)
@@ -108,12 +116,48 @@ def grade_assignment(a: Assignment, root: Path) -> Graded:
     return graded
 
 
+def _merged(slices: list[Graded]) -> Graded:
+    """One assignment's slices as one result: the first slice's workspace, every slice's scores."""
+    first = slices[0]
+    merged = Graded(first.ws, first.source, first.release, max(g.returncode for g in slices),
+                    "\n".join(g.log for g in slices), seconds=sum(g.seconds for g in slices))
+    for g in slices:
+        merged.scores.update(g.scores)
+    return merged
+
+
+def _stored_seconds(a: Assignment) -> float:
+    """How long the stored run of `a`'s solution took (its cells' execution times), to plan the grading."""
+    import datetime
+
+    nb = nbformat.read(a.folder("source_directory") / f"{a.name}.ipynb", as_version=4)
+    total = 0.0
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start, end = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                          for k in ("iopub.execute_input", "shell.execute_reply"))
+            total += (end - start).total_seconds()
+    return total
+
+
+def plan(order: list[Assignment], jobs: int) -> list[tuple[Assignment, int, int]]:
+    """(assignment, part, parts) to grade, longest first, so that no long assignment starts last and runs alone.
+
+    An assignment whose students would take more than a fair share of the total on one CPU is split in slices.
+    """
+    cost = {a: (3.0 + _stored_seconds(a)) * (2 + len(_wrong_answers(a))) for a in order}  # 3 s: kernel start
+    share = sum(cost.values()) / max(1, jobs) / 2
+    slices = [(a, part, parts) for a in order for parts in [max(1, min(4, math.ceil(cost[a] / share)))]
+              for part in range(parts)]
+    return sorted(slices, key=lambda s: -cost[s[0]] / s[2])
+
 class Grader:
-    """Grades each assignment once per session, in the background, `jobs` assignments at a time."""
+    """Grades each assignment once per session, in the background, `jobs` slices at a time (see `plan`)."""
 
     def __init__(self, base: Path, order: list[Assignment], jobs: int):
         self.base, self.order, self.jobs = base, order, jobs
-        self.futures: dict[Assignment, Future] = {}
+        self.futures: dict[Assignment, list[Future]] = {}
         self.cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
         self.next_cpu = 0
         self.lock = threading.Lock()
@@ -127,13 +171,17 @@ class Grader:
                 self.next_cpu += 1
             os.sched_setaffinity(0, {cpu})
 
+    def _submit(self, slices: list[tuple[Assignment, int, int]]) -> None:
+        for a, part, parts in slices:
+            folder = self.base / (a.label if parts == 1 else f"{a.label}-part{part + 1}of{parts}")
+            self.futures.setdefault(a, []).append(self.pool.submit(grade_assignment, a, folder, part, parts))
+
     def get(self, a: Assignment) -> Graded:
         if not self.futures:
-            for b in self.order:
-                self.futures[b] = self.pool.submit(grade_assignment, b, self.base / b.label)
+            self._submit(plan(self.order, self.jobs))
         if a not in self.futures:
-            self.futures[a] = self.pool.submit(grade_assignment, a, self.base / a.label)
-        return self.futures[a].result()
+            self._submit([(a, 0, 1)])
+        return _merged([f.result() for f in self.futures[a]])
 
 
 @pytest.fixture(scope="module")
@@ -150,7 +198,8 @@ def grader(request, tmp_path_factory):
     start = time.perf_counter()
     yield g
     g.pool.shutdown(wait=True, cancel_futures=True)
-    times = {a.label: f.result().seconds for a, f in g.futures.items() if f.done() and f.exception() is None}
+    times = {a.label: sum(f.result().seconds for f in fs) for a, fs in g.futures.items()
+             if all(f.done() and f.exception() is None for f in fs)}
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     if times and reporter is not None:
         each = ", ".join(f"{label} {sec:.0f} s" for label, sec in times.items())
