@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime
 import runpy
 from pathlib import Path
 
@@ -51,3 +52,15 @@ def load_wrong_answers(path: str | Path) -> list[dict]:
         if missing:
             raise ValueError(f"{path}: WRONG_ANSWERS[{i}] lacks {sorted(missing)}")
     return answers
+
+
+def cell_seconds(nb: nbformat.NotebookNode) -> list[float]:
+    """How long each executed cell of a stored notebook run took (from Jupyter's execution timings)."""
+    seconds = []
+    for cell in nb.cells:
+        timing = cell.get("metadata", {}).get("execution", {})
+        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            start, end = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                          for k in ("iopub.execute_input", "shell.execute_reply"))
+            seconds.append((end - start).total_seconds())
+    return seconds

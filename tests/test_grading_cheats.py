@@ -12,7 +12,6 @@ See tests/cheats/run.py to run one assignment's battery by hand (`cd tests && py
 from __future__ import annotations
 
 import ast
-import datetime
 import importlib.util
 import math
 import os
@@ -29,7 +28,7 @@ from cheats.build import ATTACKS, STUB, attack_source, battery, build_attack
 from cheats.run import BatteryResult, grader_env, run_battery
 from course_grading.notebook import autograded_ids, cells_by_id, nbgrader_meta
 from course_grading.report import read_csv
-from grading_helpers import load_wrong_answers, solution_submission
+from grading_helpers import cell_seconds, load_wrong_answers, solution_submission
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "grading_fixtures"
@@ -48,21 +47,9 @@ def _source(name: str) -> nbformat.NotebookNode:
     return nbformat.read(ROOT / "solutions" / name / f"{name}.ipynb", as_version=4)
 
 
-def _cell_seconds(source: nbformat.NotebookNode) -> list[float]:
-    """How long each cell of the stored solution run took."""
-    seconds = []
-    for cell in source.cells:
-        timing = cell.get("metadata", {}).get("execution", {})
-        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
-            start, end = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
-                          for k in ("iopub.execute_input", "shell.execute_reply"))
-            seconds.append((end - start).total_seconds())
-    return seconds
-
-
 def _cell_timeout(source: nbformat.NotebookNode) -> int:
     """The per-cell timeout: SHORT_TIMEOUT, or 5 times the slowest cell of the stored solution run (training)."""
-    return max(SHORT_TIMEOUT, math.ceil(5 * max(_cell_seconds(source), default=0.0)))
+    return max(SHORT_TIMEOUT, math.ceil(5 * max(cell_seconds(source), default=0.0)))
 
 
 def _sandbox_missing() -> str | None:
@@ -190,7 +177,7 @@ def batteries(request, tmp_path_factory):
     wanted = {item.callspec.params["graded"] for item in request.session.items
               if hasattr(item, "callspec") and "graded" in item.callspec.params}
     # longest first (by the stored solution run), so that the last battery to finish does not run alone
-    names = sorted((n for n in ASSIGNMENTS if n in wanted), key=lambda n: -sum(_cell_seconds(_source(n))))
+    names = sorted((n for n in ASSIGNMENTS if n in wanted), key=lambda n: -sum(cell_seconds(_source(n))))
     runner = Batteries(tmp_path_factory.mktemp("cheats"), names, int(os.environ.get("COURSE_GRADING_JOBS", "2")))
     yield runner
     runner.close()

@@ -22,7 +22,7 @@ import nbformat
 import pytest
 
 from course_grading.notebook import answer_ids, autograded_ids
-from grading_helpers import leaks, load_wrong_answers, replace_answer, solution_submission
+from grading_helpers import cell_seconds, leaks, load_wrong_answers, replace_answer, solution_submission
 from course_grading.workspace import Workspace, course_directories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,27 +126,15 @@ def _merged(slices: list[Graded]) -> Graded:
     return merged
 
 
-def _stored_seconds(a: Assignment) -> float:
-    """How long the stored run of `a`'s solution took (its cells' execution times), to plan the grading."""
-    import datetime
-
-    nb = nbformat.read(a.folder("source_directory") / f"{a.name}.ipynb", as_version=4)
-    total = 0.0
-    for cell in nb.cells:
-        timing = cell.get("metadata", {}).get("execution", {})
-        if "iopub.execute_input" in timing and "shell.execute_reply" in timing:
-            start, end = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
-                          for k in ("iopub.execute_input", "shell.execute_reply"))
-            total += (end - start).total_seconds()
-    return total
-
-
 def plan(order: list[Assignment], jobs: int) -> list[tuple[Assignment, int, int]]:
     """(assignment, part, parts) to grade, longest first, so that no long assignment starts last and runs alone.
 
     An assignment whose students would take more than a fair share of the total on one CPU is split in slices.
     """
-    cost = {a: (3.0 + _stored_seconds(a)) * (2 + len(_wrong_answers(a))) for a in order}  # 3 s: kernel start
+    def notebook(a: Assignment) -> float:  # seconds per student: a kernel start and the stored solution run
+        return 3.0 + sum(cell_seconds(nbformat.read(a.folder("source_directory") / f"{a.name}.ipynb", as_version=4)))
+
+    cost = {a: notebook(a) * (2 + len(_wrong_answers(a))) for a in order}
     share = sum(cost.values()) / max(1, jobs) / 2
     slices = [(a, part, parts) for a in order for parts in [max(1, min(4, math.ceil(cost[a] / share)))]
               for part in range(parts)]
