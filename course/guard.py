@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import importlib
 import sys
-import time
 import threading
+import time
 import types
 from typing import Any, Callable, Iterable
 

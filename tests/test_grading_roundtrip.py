@@ -3,9 +3,9 @@
 For each assignment in solutions/ (and the toy fixture that keeps this machinery honest): the committed
 student version is exactly what nbgrader generates and carries no solution or hidden test; the solution
 scores full marks, the blank student version zero, and every wrong answer in tests/wrong_answers/ loses
-points on exactly the cells it names. One temporary course and ONE `nbgrader autograde` run per assignment, or per slice of its students for the
-assignments that train (see `plan`: longest first, so that the run ends with both CPUs busy). Two runs go at a
-time, each pinned to its own CPU (COURSE_GRADING_JOBS=1 for one at a time).
+points on exactly the cells it names. One temporary course and ONE `nbgrader autograde` run per assignment,
+or per slice of its students for the assignments that train (see `plan`: longest first, so that the run ends
+with both CPUs busy). Two runs go at a time, each pinned to its own CPU (COURSE_GRADING_JOBS=1 for one at a time).
 """
 
 from __future__ import annotations
@@ -129,16 +129,20 @@ def _merged(slices: list[Graded]) -> Graded:
 def plan(order: list[Assignment], jobs: int) -> list[tuple[Assignment, int, int]]:
     """(assignment, part, parts) to grade, longest first, so that no long assignment starts last and runs alone.
 
-    An assignment whose students would take more than a fair share of the total on one CPU is split in slices.
+    An assignment whose students would take more than half of one worker's fair share of the total is split
+    into slices (at most 4).
     """
     def notebook(a: Assignment) -> float:  # seconds per student: a kernel start and the stored solution run
         return 3.0 + sum(cell_seconds(nbformat.read(a.folder("source_directory") / f"{a.name}.ipynb", as_version=4)))
 
     cost = {a: notebook(a) * (2 + len(_wrong_answers(a))) for a in order}
     share = sum(cost.values()) / max(1, jobs) / 2
-    slices = [(a, part, parts) for a in order for parts in [max(1, min(4, math.ceil(cost[a] / share)))]
-              for part in range(parts)]
+    slices = []
+    for a in order:
+        parts = max(1, min(4, math.ceil(cost[a] / share)))
+        slices += [(a, part, parts) for part in range(parts)]
     return sorted(slices, key=lambda s: -cost[s[0]] / s[2])
+
 
 class Grader:
     """Grades each assignment once per session, in the background, `jobs` slices at a time (see `plan`)."""

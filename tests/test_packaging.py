@@ -24,7 +24,8 @@ def test_import_course_loads_no_plotting_or_widgets_until_used():
     # every grading kernel and script pays for `import course`: matplotlib and ipywidgets wait until used
     code = ("import sys, course; heavy = ('matplotlib', 'ipywidgets', 'course.viz', 'course.widgets'); "
             "print([m for m in heavy if m in sys.modules]); course.viz.CourseFigure; course.widgets; "
-            "print([m for m in heavy if m not in sys.modules]); print(sorted({'viz', 'widgets', 'checks'} - set(dir(course))))")
+            "print([m for m in heavy if m not in sys.modules]); "
+            "print(sorted({'viz', 'widgets', 'checks'} - set(dir(course))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     before, after, missing = done.stdout.split("\n")[:3]
     assert before == "[]", f"import course loaded {before}"
