@@ -16,7 +16,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
-.PHONY: start test test-quick test-notebooks test-grading install release budgets grade student-release clean
+.PHONY: start test test-quick test-notebooks test-grading install release release-check budgets grade student-release clean
 
 $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ release: $(STAMP)  ## regenerate every student version in exercises/ from soluti
 
 grade: $(STAMP)  ## grade a folder or zip of submissions: make grade A=03_backprop S=subs.zip OUT=grading-runs/03_backprop
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course_grading grade $(A) $(S) --out $(OUT)
+
+release-check: $(STAMP)  ## build the sdists and wheels, install the student wheel in a clean venv, run lecture 01 there
+	TORCH_PIP_ARGS="$(TORCH_PIP_ARGS)" $(BIN)/python tools/release_check.py
 
 budgets: $(STAMP)  ## time and peak memory of every lecture and solution notebook
 	$(BIN)/python benchmarks/notebook_budgets.py

@@ -33,7 +33,7 @@ TEMPLATES = Path(__file__).resolve().parent / "student_edition"
 
 # What students use, taken from the commit. Everything else stays out.
 KEEP = ("course/", "lectures/", "exercises/", "binder/", "environment.yml", "pyproject.toml")
-LICENCES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENCE", "LICENCE.md", "COPYING")
+LICENCES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "LICENSE-CONTENT.md", "LICENCE", "LICENCE.md", "COPYING")
 # Instructor and developer files: checked absent after the build, whatever KEEP says.
 NEVER = ("solutions/", "tests/", "grading/", "benchmarks/", "tools/", ".ci/", "INSTRUCTORS.md",
          "nbgrader_config.py", "gradebook.db", "submitted/", "autograded/", "feedback/", "source/")
