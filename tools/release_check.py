@@ -59,12 +59,25 @@ def _run(cmd: list[str], step: str, **kw) -> subprocess.CompletedProcess:
     return done
 
 
+def _sources(into: Path) -> tuple[Path, Path]:
+    """Copies of what the two packages are built from (the build writes nothing into the repository)."""
+    course, grading = into / "course-src", into / "grading-src"
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", "build", "dist")
+    course.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE", "LICENSE-CONTENT.md"):
+        shutil.copy(ROOT / name, course / name)
+    shutil.copytree(ROOT / "course", course / "course", ignore=skip)
+    shutil.copytree(ROOT / "grading", grading, ignore=skip)
+    shutil.copy(ROOT / "LICENSE", grading / "LICENSE")
+    return course, grading
+
+
 def build(dist: Path) -> dict[str, Path]:
     """Build the sdists and wheels of the course and the grader into `dist`; return them by kind."""
-    for folder in (ROOT, ROOT / "grading"):
+    for folder in _sources(Path(tempfile.mkdtemp(prefix="sources-", dir=dist.parent))):
         # --no-isolation: use this environment's setuptools instead of downloading one (works offline)
         _run([sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(dist),
-              str(folder)], f"building {folder.name or 'the course'}")
+              str(folder)], f"building {folder.name}")
     found = {"course_wheel": [p for p in dist.glob("deep_learning_course-*.whl")],
              "course_sdist": [p for p in dist.glob("deep_learning_course-*.tar.gz")],
              "grading_wheel": [p for p in dist.glob("deep_learning_course_grading-*.whl")],
