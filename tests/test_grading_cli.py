@@ -7,6 +7,7 @@ is graded from a folder of students, one per kind of trouble, then again from a 
 from __future__ import annotations
 
 import copy
+import csv
 import json
 import shutil
 import subprocess
@@ -284,10 +285,14 @@ def runs(tmp_path_factory):
     with zipfile.ZipFile(base / "subs.zip", "w") as zf:
         for path in sorted(subs.rglob("*")):
             zf.write(path, Path("submissions") / path.relative_to(subs))
+    ids = base / "ids.csv"  # the first run also writes a Canvas import file
+    ids.write_text("student,name,canvas_id\n" + "".join(f"{_student(rel)},Student {k},{1000 + k}\n"
+                                                        for k, rel in enumerate(sorted(CASES))))
     outs = []  # the folder graded 3 notebooks at a time, the zip one at a time: the results must not differ
-    for source, out, jobs in ((subs, base / "out1", "3"), (base / "subs.zip", base / "out2", "1")):
+    for source, out, extra in ((subs, base / "out1", ["--jobs", "3", "--lms", "canvas", "--id-map", str(ids)]),
+                               (base / "subs.zip", base / "out2", ["--jobs", "1"])):
         done = subprocess.run([sys.executable, "-m", "course_grading", "grade", "toy", str(source), "--out", str(out),
-                               "--timeout", "5", "--course-dir", str(course), "--jobs", jobs],
+                               "--timeout", "5", "--course-dir", str(course), *extra],
                               capture_output=True, text=True, timeout=1800)
         assert done.returncode == 0, done.stderr[-3000:]
         outs.append((out, done.stdout))
@@ -303,6 +308,26 @@ def test_each_student_gets_the_right_score_and_status(rel, runs):
     _, score, status, words = CASES[rel]
     assert (row["status"], float(row["score"]), float(row["max_score"])) == (status, score, 5.0), row
     assert words in row["message"], row
+    parts = [row["square_tests"], row["mean_tests"]]  # a column per autograded part; blank where not graded
+    if "" not in parts:
+        assert sum(map(float, parts)) == score, row
+    else:
+        assert parts == ["", ""] and score == 0, row
+    assert row["written"] == "", row
+
+
+@pytest.mark.grading
+@pytest.mark.slow
+def test_the_canvas_file_has_every_student_with_their_score(runs):
+    (out, stdout), _ = runs
+    grades = read_csv(out / "grades.csv")
+    with open(out / "canvas.csv", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[0] == ["Student", "ID", "toy"] and table[1] == ["Points Possible", "", "5"]
+    names = {f"Student {k}": _student(rel) for k, rel in enumerate(sorted(CASES))}
+    assert {names[name]: float(score) for name, _, score in table[2:]} == {
+        s: float(r["score"]) for s, r in grades.items()}
+    assert "canvas import file" in stdout
 
 
 @pytest.mark.grading

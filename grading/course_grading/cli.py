@@ -29,6 +29,14 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--cpu-seconds", type=int, default=1800, help="CPU seconds each student's kernel may use in all")
     g.add_argument("--processes", type=int, default=256,
                    help="processes and threads each student's kernel may run (enforced when grading as root)")
+    g.add_argument("--id-pattern", default=None, metavar="PATTERN",
+                   help="take student ids out of entry names: 'moodle', 'canvas' (their bulk downloads) or a "
+                        "regular expression with a group (?P<student_id>...)")
+    g.add_argument("--lms", choices=("canvas", "moodle"), default=None,
+                   help="also write DIR/<lms>.csv, the platform's grade-import file (needs --id-map)")
+    g.add_argument("--id-map", default=None, metavar="CSV",
+                   help="CSV with a 'student' column (the grader's id) and the platform's: canvas_id, "
+                        "sis_user_id, sis_login_id, section, name, email, idnumber, username")
     g.add_argument("--no-sandbox", action="store_true",
                    help="run student code WITHOUT the sandbox (only on a machine that holds nothing else of value)")
     return top
@@ -42,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         grade(args.assignment, args.submissions, args.out, timeout=args.timeout, memory_mb=args.memory_mb,
               course_dir=args.course_dir, max_output_chars=args.max_output, work_dir=args.work_dir,
-              jobs=args.jobs, sandbox=not args.no_sandbox, cpu_seconds=args.cpu_seconds, processes=args.processes)
+              jobs=args.jobs, sandbox=not args.no_sandbox, cpu_seconds=args.cpu_seconds, processes=args.processes,
+              id_regex=args.id_pattern, lms=args.lms, id_map=args.id_map)
     except SandboxUnavailable as err:
         print(f"error: refusing to grade without a sandbox: {err}", file=sys.stderr)
         return 2

@@ -17,7 +17,7 @@ import nbformat
 
 from course.device import available_cpus
 
-from .intake import collect, safe_id, unzip
+from .intake import collect, id_pattern, safe_id, unzip
 from .kernel import KERNEL_NAME, SCRIPT_NAME, install_kernel
 from .outcome import clean, failures_from_log, inspect, status_of
 from .prepare import prepare
@@ -83,16 +83,16 @@ def _points(release: nbformat.NotebookNode) -> tuple[list[str], float, float]:
 
 
 def _result(ws: Workspace, sid: str, failure: tuple[str, str] | None,
-            tests: list[str]) -> tuple[float, list[str], list[str]]:
-    """(autograded score, flags, notes) of one student after nbgrader's run."""
+            tests: list[str]) -> tuple[dict[str, float], list[str], list[str]]:
+    """({test cell: autograded points}, flags, notes) of one student after nbgrader's run."""
     if failure is not None:
-        return 0.0, [failure[0]], [failure[1]]
+        return {}, [failure[0]], [failure[1]]
     graded = ws.autograded_notebook(sid)
     if not graded.exists():
-        return 0.0, ["grader_error"], ["nbgrader wrote no graded notebook; see nbgrader.log"]
+        return {}, ["grader_error"], ["nbgrader wrote no graded notebook; see nbgrader.log"]
     flags, notes = inspect(nbformat.read(graded, as_version=4))
     scores = ws.scores(sid)
-    return sum(scores[g][0] or 0.0 for g in tests if g in scores), flags, notes
+    return {g: scores[g][0] or 0.0 for g in tests if g in scores}, flags, notes
 
 
 def _feedback(ws: Workspace, sid: str, row: Row, hidden: list[str]) -> str:
@@ -126,6 +126,7 @@ def _run_all(spaces: list[Workspace], *args: str, env: dict[str, str]) -> str:
 def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout: int = 300, memory_mb: int = 3000,
           course_dir: str | Path = ".", max_output_chars: int = 100_000, work_dir: str | Path | None = None,
           jobs: int | None = None, sandbox: bool = True, cpu_seconds: int = 1800, processes: int = 256,
+          id_regex: str | None = None, lms: str | None = None, id_map: str | Path | None = None,
           echo: Callable[[str], None] = print) -> list[Row]:
     """Autograde every submission of `assignment`; write OUT/grades.csv and OUT/feedback/*.html; return the rows.
 
@@ -144,6 +145,12 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
     sandbox
         Run every kernel in the sandbox (`course_grading.sandbox`); refuse with `SandboxUnavailable` if it
         cannot run here. False grades without it and says so in the summary.
+    id_regex
+        Take each student's id out of its entry's name: "moodle", "canvas" or a regular expression with a
+        group `student_id` (`intake.id_pattern`). None: the file or folder name is the id.
+    lms, id_map
+        Also write OUT/<lms>.csv, the import file of "canvas" or "moodle", its students found through the
+        id-map CSV (`lms.read_id_map`). Both are checked before anything is graded.
 
     Returns
     -------
@@ -152,6 +159,15 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
     jobs = default_jobs() if jobs is None else jobs
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ValueError(f"jobs is the number of notebooks graded at once, a whole number >= 1; got {jobs!r}.")
+    pattern = id_pattern(id_regex) if id_regex else None
+    if (lms is None) != (id_map is None):
+        raise ValueError("an LMS export needs both --lms (canvas or moodle) and --id-map (the id-map CSV)")
+    if lms is not None:
+        from .lms import LMS, read_id_map
+
+        if lms not in LMS:
+            raise ValueError(f"unknown learning platform {lms!r}: choose one of {', '.join(LMS)}")
+        students_map = read_id_map(id_map)
     if sandbox:
         from .sandbox import check_available
 
@@ -180,9 +196,10 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
 
         # 1. check and repair every notebook; what cannot be graded gets its row now
         rows, queued, taken = [], {}, set()
-        for sub in collect(_open_submissions(Path(submissions), work), assignment):
+        for sub in collect(_open_submissions(Path(submissions), work), assignment, pattern):
             sid = safe_id(sub.student, taken)
             prepared = prepare(sub, release, assignment, others)
+            prepared.flags[:0], prepared.notes[:0] = sub.flags, sub.notes
             if prepared.notebook is None:
                 row = Row(sub.student, 0.0, max_score, status_of(prepared.flags), clean("; ".join(prepared.notes), 300))
                 rows.append(row)
@@ -208,14 +225,19 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
         # 3. scores, statuses and pages
         hidden = hidden_test_lines(nbformat.read(ws.source_notebook, as_version=4))
         for sid, (student, prepared) in queued.items():
-            score, flags, notes = _result(home[sid], sid, failures.get(sid), tests)
+            parts, flags, notes = _result(home[sid], sid, failures.get(sid), tests)
             flags, notes = prepared.flags + flags, prepared.notes + notes
             message = clean("; ".join(notes).replace(str(work), "<work>"), 300)
-            row = Row(student, score, max_score, status_of(flags), message)
+            row = Row(student, sum(parts.values()), max_score, status_of(flags), message, parts)
             rows.append(row)
             (out / "feedback" / f"{sid}.html").write_text(_feedback(home[sid], sid, row, hidden), encoding="utf-8")
 
-    write_csv(rows, out / "grades.csv")
+    write_csv(rows, out / "grades.csv", parts=tests)
+    if lms is not None:
+        from .lms import write_lms
+
+        graded = {r.student: {assignment: r.score} for r in rows}
+        echo(f"{lms} import file: {write_lms(lms, graded, {assignment: max_score}, students_map, out / f'{lms}.csv')}")
     if not sandbox:
         echo(NO_SANDBOX_WARNING)
     echo(table(rows))

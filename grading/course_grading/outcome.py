@@ -14,7 +14,7 @@ from .notebook import nbgrader_meta
 # status, so that the instructor reviews it; statuses of notebooks that could not be graded stay above it.
 SEVERITY = [
     "invalid_notebook", "no_notebook", "wrong_assignment", "grader_error", "kernel_died", "flagged", "memory",
-    "timeout", "syntax_error", "exception", "metadata_missing", "tests_restored", "output_truncated", "renamed", "ok",
+    "timeout", "syntax_error", "exception", "metadata_missing", "tests_restored", "output_truncated", "id_unmatched", "renamed", "ok",
 ]
 MEMORY_WORDS = ("can't allocate memory", "Cannot allocate memory", "Unable to allocate", "out of memory")
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt", "TimeoutError"}

@@ -1,38 +1,56 @@
-"""The grading results: one row per student, written as a CSV and printed as a table."""
+"""The grading results: one row per student, written as a CSV and printed as a table.
+
+grades.csv has the columns `student, score, max_score, status, message`, then one column per autograded part
+(named by its test cell's grade id, the points earned; blank where the notebook could not be graded) and
+`written`, the hand-graded written answers, blank until an instructor grades them.
+"""
 
 from __future__ import annotations
 
 import csv
 import html
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 COLUMNS = ("student", "score", "max_score", "status", "message")
+WRITTEN = "written"  # the column of the hand-graded written answers
 
 
 @dataclass
 class Row:
-    """One student's result: autograded points, the status and a one-line explanation."""
+    """One student's result: autograded points, the status, a one-line explanation and the points per part."""
 
     student: str
     score: float
     max_score: float
     status: str
     message: str
+    parts: dict[str, float] = field(default_factory=dict)  # {test cell grade id: points earned}, graded ones
 
-    def cells(self) -> list[str]:
-        """The row as CSV strings (scores without trailing zeros, for a stable file)."""
-        return [self.student, f"{self.score:g}", f"{self.max_score:g}", self.status, self.message]
+    def cells(self, parts: list[str] = ()) -> list[str]:
+        """The row as CSV strings (scores without trailing zeros, for a stable file), then one per part in `parts`."""
+        return ([self.student, f"{self.score:g}", f"{self.max_score:g}", self.status, self.message]
+                + [f"{self.parts[p]:g}" if p in self.parts else "" for p in parts])
 
 
-def write_csv(rows: list[Row], path: Path) -> None:
-    """Write the rows sorted by student, with a header and no timestamps (the same input gives the same file)."""
+def write_csv(rows: list[Row], path: Path, parts: list[str] | None = None) -> None:
+    """Write the rows sorted by student, with a header and no timestamps (the same input gives the same file).
+
+    Parameters
+    ----------
+    rows, path
+        The results and the file to write.
+    parts
+        The autograded parts' grade ids, in notebook order: a column each, then the `written` column (left
+        blank: written answers are graded by hand). None writes the five summary columns only.
+    """
+    extra = [] if parts is None else list(parts)
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(COLUMNS)
+        writer.writerow(COLUMNS + tuple(extra) + (() if parts is None else (WRITTEN,)))
         for row in sorted(rows, key=lambda r: r.student):
-            writer.writerow(row.cells())
+            writer.writerow(row.cells(extra) + ([] if parts is None else [""]))
 
 
 def read_csv(path: Path) -> dict[str, dict[str, str]]:
