@@ -14,6 +14,8 @@ from typing import Callable, Iterator
 import torch
 import torch.nn.functional as F
 
+from course._validate import check_int, check_positive_int
+
 Augmenter = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
@@ -40,8 +42,7 @@ class Batches:
             raise ValueError(f"x and y must have the same number of samples, got {len(x)} and {len(y)}")
         if len(x) == 0:
             raise ValueError("x and y are empty: there is nothing to make batches of")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        check_positive_int(batch_size, "batch_size")
         if drop_last and batch_size > len(x):
             raise ValueError(
                 f"drop_last=True with batch_size={batch_size} > {len(x)} samples would give no batches; "
@@ -82,8 +83,7 @@ class Batches:
 
 def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augmenter:
     """An augmenter that randomly shifts (<= ``max_shift`` pixels) and rotates (<= ``max_degrees``) each image."""
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative integer number of pixels, got {max_shift!r}")
+    check_int(max_shift, "max_shift", minimum=0, meaning="in pixels")
     if not isinstance(max_degrees, (int, float)) or isinstance(max_degrees, bool) or not 0 <= max_degrees <= 180:
         raise ValueError(f"max_degrees must be a number between 0 and 180, got {max_degrees!r}")
 
