@@ -94,18 +94,22 @@ def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augme
         if not xb.is_floating_point():
             raise TypeError(f"images must be floating point, got {xb.dtype} (divide by 255 and convert first)")
         b, _, h, w = xb.shape
-        angle = (torch.rand(b, generator=generator, dtype=torch.float64) * 2 - 1) * math.radians(max_degrees)
-        shift = torch.randint(-max_shift, max_shift + 1, (b, 2), generator=generator).double()
+        # float32 throughout (Apple's MPS has no float64); float64 images, where a device has them, stay float64
+        work = torch.promote_types(xb.dtype, torch.float32)
+        angle = (torch.rand(b, generator=generator, dtype=torch.float32) * 2 - 1) * math.radians(max_degrees)
+        shift = torch.randint(-max_shift, max_shift + 1, (b, 2), generator=generator).to(torch.float32)
         cos, sin = torch.cos(angle), torch.sin(angle)
         # affine_grid maps each output position to the input position it reads from, in
         # coordinates scaled to [-1, 1] per axis; the h/w factors keep rotations true on non-square images.
         theta = torch.stack([
             torch.stack([cos, -sin * h / w, -2 * shift[:, 0] / w], dim=1),
             torch.stack([sin * w / h, cos, -2 * shift[:, 1] / h], dim=1),
-        ], dim=1).to(xb.device)
-        # sampling in float64 keeps the zero move an exact identity (float32 grids are off by ~1e-6)
+        ], dim=1).to(device=xb.device, dtype=work)
         grid = F.affine_grid(theta, list(xb.shape), align_corners=False)
-        out = F.grid_sample(xb.double(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-        return out.to(xb.dtype)
+        out = F.grid_sample(xb.to(work), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+        # A float32 grid reads ~1e-6 beside each pixel centre, so an image that does not move is passed
+        # through as it is: the zero move is an exact identity.
+        still = ((angle == 0) & (shift == 0).all(dim=1)).to(xb.device).view(b, 1, 1, 1)
+        return torch.where(still, xb, out.to(xb.dtype))
 
     return shift_rotate
