@@ -96,7 +96,10 @@ def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augme
         b, _, h, w = xb.shape
         # float32 throughout (Apple's MPS has no float64); float64 images, where a device has them, stay float64
         work = torch.promote_types(xb.dtype, torch.float32)
-        angle = (torch.rand(b, generator=generator, dtype=torch.float32) * 2 - 1) * math.radians(max_degrees)
+        # A uniform number in [0, 1) from the low 53 bits of one 64-bit draw: the numbers (and the generator
+        # state after them) of torch.rand(dtype=float64), which earlier versions used, without float64.
+        unit = torch.randint(0, 2**53, (b,), generator=generator).to(torch.float32) * 2.0**-53
+        angle = (unit * 2 - 1) * math.radians(max_degrees)
         shift = torch.randint(-max_shift, max_shift + 1, (b, 2), generator=generator).to(torch.float32)
         cos, sin = torch.cos(angle), torch.sin(angle)
         # affine_grid maps each output position to the input position it reads from, in
