@@ -27,7 +27,7 @@ def digits(full: bool) -> tuple[course.ImageSet, course.ImageSet]:
 
 def machine() -> str:
     """One line describing this machine and the software versions."""
-    return (f"{platform.processor() or platform.machine()}, {course.available_cpus()} usable CPUs "
+    return (f"{platform.processor() or platform.machine()}, {course.device.available_cpus()} usable CPUs "
             f"(os.cpu_count={os.cpu_count()}), Python {platform.python_version()}, torch {torch.__version__}")
 
 

@@ -32,7 +32,7 @@ def one_epoch(threads: int, x: torch.Tensor, y: torch.Tensor) -> float:
 
 def measure(scenario: str, x: torch.Tensor, y: torch.Tensor, repeats: int) -> list[list[object]]:
     """Rows (scenario, setting, best, worst) for 1 thread, 2 threads and the automatic choice made now."""
-    auto = course.auto_threads()
+    auto = course.device.auto_threads()
     rows, results = [], {}
     for label, n in (("1 thread", 1), ("2 threads", 2), (f"automatic -> {auto}", auto)):
         times = [one_epoch(n, x, y) for _ in range(repeats)]
@@ -70,13 +70,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as cg:
         Path(cg, "cpu.max").write_text("100000 100000\n")  # cgroup v2: 1 CPU's worth of time per period
         print(f"simulated cgroup quota of 1 CPU (cpu.max '100000 100000'): available_cpus() = "
-              f"{course.available_cpus(cg)}")
+              f"{course.device.available_cpus(cg)}")
     if hasattr(os, "sched_setaffinity"):
         before = os.sched_getaffinity(0)
         os.sched_setaffinity(0, {min(before)})
         try:
-            print(f"affinity restricted to one CPU: available_cpus() = {course.available_cpus()}, "
-                  f"auto_threads() = {course.auto_threads()}")
+            print(f"affinity restricted to one CPU: available_cpus() = {course.device.available_cpus()}, "
+                  f"auto_threads() = {course.device.auto_threads()}")
         finally:
             os.sched_setaffinity(0, before)
 

@@ -8,7 +8,8 @@ from course._meta import REPO_URL
 from course.data import (Batches, DownloadError, GaussianTruth, ImageSet, augment_shift_rotate, circles,
                          gaussian_classes, load_fashion_mnist, load_mnist, regression_1d, spirals, two_moons,
                          xor_data)
-from course.device import auto_threads, available_cpus, get_device, idle_cpus, seed_everything, set_threads, setup
+# Device plumbing (available_cpus, idle_cpus, auto_threads, model_device, ...) stays in course.device.
+from course.device import get_device, seed_everything, set_threads, setup
 from course.models import (MLP, VAE, ConvAutoencoder, DenseAutoencoder, Discriminator, Generator, LeNet5,
                            LeNet5Classic, LinearAutoencoder, SmallCNN, count_parameters, train_gan, vae_loss)
 from course.train import History, accuracy, evaluate, fit
@@ -32,12 +33,13 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_LAZY))
 
 
+# The one place the version is written: pyproject.toml reads it from here (dynamic = ["version"]).
 __version__ = "0.1.0"
 
 __all__ = [
     "REPO_URL", "Batches", "DownloadError", "GaussianTruth", "ImageSet", "augment_shift_rotate", "circles",
     "gaussian_classes", "load_fashion_mnist", "load_mnist", "regression_1d", "spirals", "two_moons", "xor_data",
-    "auto_threads", "available_cpus", "get_device", "idle_cpus", "seed_everything", "set_threads", "setup",
+    "get_device", "seed_everything", "set_threads", "setup",
     "MLP", "VAE", "ConvAutoencoder", "DenseAutoencoder", "Discriminator", "Generator", "LeNet5", "LeNet5Classic",
     "LinearAutoencoder", "SmallCNN", "count_parameters", "train_gan", "vae_loss",
     "History", "accuracy", "evaluate", "fit", "checks", "viz", "widgets",

@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterable, Mapping, NoReturn
 
 import numpy as np
 
+from course.device import to_numpy
 from course.guard import Forbid, ShortcutUsed, label_of, numpy_only, plain, run_student, run_tests
 
 __all__ = ["CheckFailed", "Forbid", "ShortcutUsed", "call_student", "check_close", "check_dtype", "check_function", "check_shape",
@@ -39,11 +40,9 @@ def _to_numpy(x: Any, name: str) -> np.ndarray:
         x = plain(x, name)  # no method of an object the student made runs here, beside the test's values
     except TypeError:
         _fail(f"{name} has type {type(x).__name__}, which is not a number, array or tensor.")
-    if type(x).__module__.startswith("torch"):
-        x = x.detach().cpu().numpy()
     try:
-        arr = np.asarray(x)
-    except Exception:  # noqa: BLE001 - anything unconvertible is a student error
+        arr = to_numpy(x, name)
+    except TypeError:  # numpy cannot make an array of it: a student error
         _fail(f"{name} has type {type(x).__name__}, which is not a number, array or tensor.")
     if arr.dtype == object:
         _fail(f"{name} has type {type(x).__name__}, which is not a number, array or tensor.")

@@ -1,4 +1,8 @@
-"""Device choice, thread count and seeding: the three lines at the top of every notebook."""
+"""Device choice, thread count and seeding (the three lines at the top of every notebook), and moving data.
+
+`model_device` / `model_dtype` tell where a model's weights live, so inputs can follow them;
+`to_numpy` brings a tensor back to the host as a numpy array.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn as nn
+
+from course._validate import check_int
 
 COLAB_GPU_HINT = (
     "Running on the CPU. On Google Colab you can switch to a GPU with "
@@ -30,6 +37,36 @@ def get_device(verbose: bool = False) -> torch.device:
         if device.type == "cpu":
             print(COLAB_GPU_HINT)
     return device
+
+
+def model_device(model: object) -> torch.device:
+    """The device of the model's first parameter; the CPU for a model without parameters or a plain function."""
+    if isinstance(model, nn.Module):
+        for param in model.parameters():
+            return param.device
+    return torch.device("cpu")
+
+
+def model_dtype(model: object) -> torch.dtype:
+    """The dtype of the model's first floating-point parameter; float32 where it has none (or is a function)."""
+    if isinstance(model, nn.Module):
+        for param in model.parameters():
+            if param.is_floating_point():
+                return param.dtype
+    return torch.float32
+
+
+def to_numpy(values: object, name: str = "values") -> np.ndarray:
+    """A tensor (detached and copied to the CPU), array, list or number as a numpy array.
+
+    Raises a TypeError naming `name` when numpy cannot make an array of it.
+    """
+    if isinstance(values, torch.Tensor):
+        return values.detach().cpu().numpy()
+    try:
+        return np.asarray(values)
+    except Exception as error:  # numpy raises several types; all mean "not array-like"
+        raise TypeError(f"{name} must be a tensor, numpy array or list, got {type(values).__name__}") from error
 
 
 def _cgroup_v2_quota(root: Path) -> float | None:
@@ -105,16 +142,14 @@ def set_threads(n: int | None = None) -> int:
     """Set torch's intra-op thread count (default: `auto_threads()`) and return it."""
     if n is None:
         n = auto_threads()
-    if not isinstance(n, int) or n < 1:
-        raise ValueError(f"set_threads needs a positive whole number of threads, got {n!r}.")
+    n = check_int(n, "n", meaning="the number of threads")
     torch.set_num_threads(n)
     return n
 
 
 def seed_everything(seed: int = 0) -> torch.Generator:
     """Seed Python, NumPy and torch (CPU and GPU); return a torch.Generator seeded the same way."""
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative whole number, got {seed!r}.")
+    seed = check_int(seed, "seed", minimum=0)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds every CUDA / MPS device

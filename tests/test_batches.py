@@ -135,10 +135,37 @@ def test_augment_is_deterministic_for_a_seeded_generator():
     assert torch.equal(a, b) and not torch.equal(a, c)
 
 
-def test_zero_shift_and_rotation_is_the_identity():
+def test_zero_shift_and_rotation_is_the_identity_bit_for_bit():
     x = torch.rand(5, 3, 28, 20, generator=torch.Generator().manual_seed(0))
-    out = augment_shift_rotate(max_shift=0, max_degrees=0)(x, torch.Generator().manual_seed(0))
-    torch.testing.assert_close(out, x, atol=1e-6, rtol=0)
+    for dtype in (torch.float32, torch.float16, torch.float64):
+        out = augment_shift_rotate(max_shift=0, max_degrees=0)(x.to(dtype), torch.Generator().manual_seed(0))
+        assert out.dtype == dtype and torch.equal(out, x.to(dtype))
+
+
+class NoFloat64(torch.overrides.TorchFunctionMode):
+    """Every torch call refuses float64, as on Apple's MPS: a float64 dtype asked for, or a float64 result."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if any(a is torch.float64 for a in (*args, *kwargs.values())) or getattr(func, "__name__", "") == "double":
+            raise TypeError(f"{func.__name__} asked for float64, which this device does not have")
+        out = func(*args, **kwargs)
+        for value in out if isinstance(out, (tuple, list)) else (out,):
+            if isinstance(value, torch.Tensor) and value.dtype == torch.float64:
+                raise TypeError(f"{func.__name__} made a float64 tensor, which this device does not have")
+        return out
+
+
+def test_the_augmenter_never_uses_float64_so_an_apple_gpu_can_run_it():
+    x = torch.rand(16, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    with NoFloat64(), pytest.raises(TypeError, match="float64"):
+        x.double()  # the guard works: float64 is really unavailable inside it
+    with NoFloat64(), pytest.raises(TypeError, match="float64"):
+        torch.zeros(2, dtype=torch.float64)
+    with NoFloat64():
+        moved = augment_shift_rotate(max_shift=2, max_degrees=15)(x, torch.Generator().manual_seed(1))
+        still = augment_shift_rotate(max_shift=0, max_degrees=0)(x, torch.Generator().manual_seed(1))
+    assert moved.dtype == torch.float32 and not torch.equal(moved, x) and torch.equal(still, x)
 
 
 def shifted(img, dy, dx):

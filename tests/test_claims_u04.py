@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread_per_module")
 
 @pytest.fixture(scope="module")
 def runs():
-    return {seed: u04.compare_optimisers(epochs=30, seed=seed) for seed in (0, 1)}
+    return {seed: u04.compare_optimizers(epochs=30, seed=seed) for seed in (0, 1)}
 
 
 def test_robbins_monro_constant_step_hovers_and_one_over_t_converges():

@@ -97,7 +97,7 @@ def test_set_threads_uses_available_cpus(monkeypatch):
         monkeypatch.setattr(dev, "available_cpus", lambda: 1)
         assert dev.set_threads() == 1
         assert torch.get_num_threads() == 1
-        with pytest.raises(ValueError, match="positive whole number"):
+        with pytest.raises(ValueError, match="must be a positive integer"):
             dev.set_threads(0)
     finally:
         torch.set_num_threads(before)

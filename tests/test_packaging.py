@@ -46,3 +46,27 @@ def test_student_wheel_holds_the_library_and_not_the_grader(tmp_path):
     assert "course/__init__.py" in names and "course/checks.py" in names
     assert not [n for n in names if n.startswith(("course_grading/", "course/grading/", "solutions/", "tests/"))], \
         "the student wheel must not contain the grader, solutions or tests"
+
+
+def test_the_version_is_written_once_and_the_build_reads_it_from_course():
+    # pyproject.toml names no version of its own: setuptools reads course.__version__ (dynamic = ["version"])
+    import tomllib
+
+    from setuptools.config.pyprojecttoml import read_configuration
+
+    import course
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert "version" not in project and "version" in project["dynamic"]
+    built = read_configuration(ROOT / "pyproject.toml", expand=True)["project"]["version"]
+    assert built == course.__version__
+
+
+def test_the_top_level_holds_what_a_student_uses_not_device_plumbing():
+    import course
+    import course.device
+
+    for name in ("available_cpus", "idle_cpus", "auto_threads", "model_device", "model_dtype", "to_numpy"):
+        assert name not in course.__all__ and not hasattr(course, name), f"course.{name} should live in course.device"
+        assert callable(getattr(course.device, name))
+    assert all(hasattr(course, name) for name in course.__all__), "__all__ names something course lacks"

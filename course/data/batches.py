@@ -14,6 +14,8 @@ from typing import Callable, Iterator
 import torch
 import torch.nn.functional as F
 
+from course._validate import check_int, check_positive_int
+
 Augmenter = Callable[[torch.Tensor, torch.Generator], torch.Tensor]
 
 
@@ -40,8 +42,7 @@ class Batches:
             raise ValueError(f"x and y must have the same number of samples, got {len(x)} and {len(y)}")
         if len(x) == 0:
             raise ValueError("x and y are empty: there is nothing to make batches of")
-        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+        check_positive_int(batch_size, "batch_size")
         if drop_last and batch_size > len(x):
             raise ValueError(
                 f"drop_last=True with batch_size={batch_size} > {len(x)} samples would give no batches; "
@@ -82,8 +83,7 @@ class Batches:
 
 def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augmenter:
     """An augmenter that randomly shifts (<= ``max_shift`` pixels) and rotates (<= ``max_degrees``) each image."""
-    if isinstance(max_shift, bool) or not isinstance(max_shift, int) or max_shift < 0:
-        raise ValueError(f"max_shift must be a non-negative integer number of pixels, got {max_shift!r}")
+    check_int(max_shift, "max_shift", minimum=0, meaning="in pixels")
     if not isinstance(max_degrees, (int, float)) or isinstance(max_degrees, bool) or not 0 <= max_degrees <= 180:
         raise ValueError(f"max_degrees must be a number between 0 and 180, got {max_degrees!r}")
 
@@ -94,18 +94,25 @@ def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augme
         if not xb.is_floating_point():
             raise TypeError(f"images must be floating point, got {xb.dtype} (divide by 255 and convert first)")
         b, _, h, w = xb.shape
-        angle = (torch.rand(b, generator=generator, dtype=torch.float64) * 2 - 1) * math.radians(max_degrees)
-        shift = torch.randint(-max_shift, max_shift + 1, (b, 2), generator=generator).double()
+        # float32 throughout (Apple's MPS has no float64); float64 images, where a device has them, stay float64
+        work = torch.promote_types(xb.dtype, torch.float32)
+        # A uniform number in [0, 1) from the low 53 bits of one 64-bit draw: the numbers (and the generator
+        # state after them) of torch.rand(dtype=float64), which earlier versions used, without float64.
+        unit = torch.randint(0, 2**53, (b,), generator=generator).to(torch.float32) * 2.0**-53
+        angle = (unit * 2 - 1) * math.radians(max_degrees)
+        shift = torch.randint(-max_shift, max_shift + 1, (b, 2), generator=generator).to(torch.float32)
         cos, sin = torch.cos(angle), torch.sin(angle)
         # affine_grid maps each output position to the input position it reads from, in
         # coordinates scaled to [-1, 1] per axis; the h/w factors keep rotations true on non-square images.
         theta = torch.stack([
             torch.stack([cos, -sin * h / w, -2 * shift[:, 0] / w], dim=1),
             torch.stack([sin * w / h, cos, -2 * shift[:, 1] / h], dim=1),
-        ], dim=1).to(xb.device)
-        # sampling in float64 keeps the zero move an exact identity (float32 grids are off by ~1e-6)
+        ], dim=1).to(device=xb.device, dtype=work)
         grid = F.affine_grid(theta, list(xb.shape), align_corners=False)
-        out = F.grid_sample(xb.double(), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-        return out.to(xb.dtype)
+        out = F.grid_sample(xb.to(work), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+        # A float32 grid reads ~1e-6 beside each pixel centre, so an image that does not move is passed
+        # through as it is: the zero move is an exact identity.
+        still = ((angle == 0) & (shift == 0).all(dim=1)).to(xb.device).view(b, 1, 1, 1)
+        return torch.where(still, xb, out.to(xb.dtype))
 
     return shift_rotate

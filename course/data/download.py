@@ -22,6 +22,8 @@ import zlib
 from pathlib import Path
 from typing import Sequence
 
+from course._validate import check_positive_int
+
 MIRRORS: dict[str, tuple[str, ...]] = {
     "mnist": (
         "https://ossci-datasets.s3.amazonaws.com/mnist/",
@@ -137,8 +139,7 @@ def download_file(
         urls = [urls]
     if not urls:
         raise ValueError("download_file needs at least one URL")
-    if retries < 1:
-        raise ValueError(f"retries must be at least 1, got {retries}")
+    check_positive_int(retries, "retries")
     dest = Path(dest)
     attempts: list[tuple[str, str]] = []
     for url in urls:

@@ -14,12 +14,9 @@ from typing import Callable, Sequence
 import numpy as np
 import torch
 
+from course._validate import check_int
+
 Array = np.ndarray
-
-
-def _check_n(n: int, minimum: int = 1) -> None:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < minimum:
-        raise ValueError(f"n must be an integer >= {minimum}, got {n!r}")
 
 
 def _check_noise(noise: float) -> None:
@@ -77,7 +74,7 @@ def gaussian_classes(
     seed: int = 0,
 ) -> tuple[torch.Tensor, torch.Tensor, GaussianTruth]:
     """Two Gaussian classes with a shared covariance; also returns the true model and logistic weights."""
-    _check_n(n)
+    check_int(n, "n")
     mu0, mu1, cov = (np.asarray(a, dtype=np.float64) for a in (mu0, mu1, cov))
     if mu0.ndim != 1 or mu0.shape != mu1.shape:
         raise ValueError(f"mu0 and mu1 must be vectors of the same length, got shapes {mu0.shape} and {mu1.shape}")
@@ -106,7 +103,7 @@ def gaussian_classes(
 
 def xor_data(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Points in [-1, 1]^2 labelled 1 where x1 and x2 have different signs, then jittered by ``noise``."""
-    _check_n(n)
+    check_int(n, "n")
     _check_noise(noise)
     rng = np.random.default_rng(seed)
     X = rng.uniform(-1, 1, (n, 2))
@@ -116,7 +113,7 @@ def xor_data(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[torch.Ten
 
 def two_moons(n: int = 400, noise: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Two interleaving half circles (class 0 on top, class 1 below), jittered by ``noise``."""
-    _check_n(n, 2)
+    check_int(n, "n", minimum=2)
     _check_noise(noise)
     rng = np.random.default_rng(seed)
     n0 = n // 2
@@ -130,7 +127,7 @@ def two_moons(n: int = 400, noise: float = 0.1, seed: int = 0) -> tuple[torch.Te
 
 def circles(n: int = 400, noise: float = 0.05, factor: float = 0.5, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """A circle of radius 1 (class 0) around one of radius ``factor`` (class 1), jittered by ``noise``."""
-    _check_n(n, 2)
+    check_int(n, "n", minimum=2)
     _check_noise(noise)
     if not 0 < factor < 1:
         raise ValueError(f"factor is the inner radius relative to the outer one and must be in (0, 1), got {factor!r}")
@@ -145,9 +142,8 @@ def circles(n: int = 400, noise: float = 0.05, factor: float = 0.5, seed: int = 
 
 def spirals(n: int = 600, classes: int = 3, noise: float = 0.2, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """``classes`` interleaved spiral arms from the origin out to radius 1; ``noise`` jitters the angle (radians)."""
-    if isinstance(classes, bool) or not isinstance(classes, int) or classes < 2:
-        raise ValueError(f"classes must be an integer >= 2, got {classes!r}")
-    _check_n(n, classes)
+    check_int(classes, "classes", minimum=2)
+    check_int(n, "n", minimum=classes)
     _check_noise(noise)
     rng = np.random.default_rng(seed)
     y = np.arange(n) % classes
@@ -172,7 +168,7 @@ def regression_1d(
     n: int = 100, noise: float = 0.1, seed: int = 0, fn: str | Callable[[Array], Array] = "sin"
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """x uniform in [-1, 1] (sorted), y = fn(x) + noise * N(0, 1); fn: a REGRESSION_FUNCTIONS name or a function."""
-    _check_n(n)
+    check_int(n, "n")
     _check_noise(noise)
     if isinstance(fn, str):
         if fn not in REGRESSION_FUNCTIONS:

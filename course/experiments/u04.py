@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from course._validate import check_int, check_positive_int
 from course.data import spirals
 from course.models import MLP
 from course.train import History, evaluate, fit
@@ -31,8 +32,8 @@ def noisy_quadratic(lr_at: Callable[[int], float], steps: int = 2000, chains: in
     Step t uses the gradient estimate curvature * theta + noise * xi (xi ~ N(0, 1), fresh every step) and the
     step size lr_at(t), t = 0, 1, ...; returns an array of length steps + 1 (before the first step and after each).
     """
-    if steps < 0 or chains < 1:
-        raise ValueError(f"need steps >= 0 and chains >= 1, got steps={steps}, chains={chains}")
+    check_int(steps, "steps", minimum=0)
+    check_positive_int(chains, "chains")
     generator = torch.Generator().manual_seed(seed)
     theta = torch.full((chains,), float(start), dtype=torch.float64)
     msd = [float((theta**2).mean())]
@@ -109,7 +110,7 @@ def spiral_net(seed: int = 0, hidden: Sequence[int] = (32, 32)) -> MLP:
 
 # name -> (build the optimiser from parameters, batch size). "GD" uses every example for each step.
 # Learning rates: a good one for each method, from the grid 0.001, 0.003, ..., 1 on this problem.
-NET_OPTIMISERS: dict[str, tuple[Callable[[list], torch.optim.Optimizer], int | None]] = {
+NET_OPTIMIZERS: dict[str, tuple[Callable[[list], torch.optim.Optimizer], int | None]] = {
     "GD": (lambda params: torch.optim.SGD(params, lr=1.0), None),
     "SGD": (lambda params: torch.optim.SGD(params, lr=1.0), 32),
     "momentum": (lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9), 32),
@@ -120,8 +121,8 @@ NET_OPTIMISERS: dict[str, tuple[Callable[[list], torch.optim.Optimizer], int | N
 
 
 @dataclass
-class OptimiserRun:
-    """One training run of compare_optimisers: per-epoch history, parameter updates made, final loss and accuracy."""
+class OptimizerRun:
+    """One training run of compare_optimizers: per-epoch history, parameter updates made, final loss and accuracy."""
 
     model: nn.Module
     history: History
@@ -130,18 +131,22 @@ class OptimiserRun:
     accuracy: float
 
 
-def compare_optimisers(epochs: int = 30, seed: int = 0,
-                       optimisers: dict | None = None) -> dict[str, OptimiserRun]:
-    """Train the same spiral_net (same initial weights, same data, same epochs) with each optimiser."""
+def compare_optimizers(epochs: int = 30, seed: int = 0,
+                       optimizers: dict | None = None) -> dict[str, OptimizerRun]:
+    """Train the same spiral_net (same initial weights, same data, same epochs) with each optimiser.
+
+    `optimizers` maps a name to (build the optimiser from parameters, batch size or None for full batch);
+    the default is NET_OPTIMIZERS. Returns name -> OptimizerRun.
+    """
     x, y = spiral_data()
     runs = {}
-    for name, (make, batch_size) in (optimisers or NET_OPTIMISERS).items():
+    for name, (make, batch_size) in (optimizers or NET_OPTIMIZERS).items():
         batch_size = batch_size or len(x)
         model = spiral_net(seed)
         history = fit(model, (x, y), epochs=epochs, batch_size=batch_size,
                       optimizer=make(model.parameters()), seed=seed, progress=False)
         final = evaluate(model, (x, y))
-        runs[name] = OptimiserRun(model, history, epochs * -(-len(x) // batch_size), final["loss"], final["accuracy"])
+        runs[name] = OptimizerRun(model, history, epochs * -(-len(x) // batch_size), final["loss"], final["accuracy"])
     return runs
 
 
@@ -150,7 +155,7 @@ def compare_optimisers(epochs: int = 30, seed: int = 0,
 SURFACE_START = (-9.0, 2.0)
 SURFACE_STEPS = 40
 SURFACE_NOISE = 2.0  # "SGD": GD with a noisy gradient (see with_gradient_noise)
-SURFACE_OPTIMISERS: dict[str, Callable[[list], torch.optim.Optimizer]] = {
+SURFACE_OPTIMIZERS: dict[str, Callable[[list], torch.optim.Optimizer]] = {
     "GD": lambda params: torch.optim.SGD(params, lr=0.07),
     "SGD": lambda params: torch.optim.SGD(params, lr=0.07),
     "momentum": lambda params: torch.optim.SGD(params, lr=0.02, momentum=0.9),
@@ -161,12 +166,12 @@ SURFACE_OPTIMISERS: dict[str, Callable[[list], torch.optim.Optimizer]] = {
 
 
 def surface_paths(loss2d: Callable[[Tensor], Tensor], seed: int = 0) -> dict[str, np.ndarray]:
-    """Paths of the six SURFACE_OPTIMISERS on loss2d from SURFACE_START; "SGD" sees a noisy gradient."""
-    deterministic = {k: v for k, v in SURFACE_OPTIMISERS.items() if k != "SGD"}
+    """Paths of the six SURFACE_OPTIMIZERS on loss2d from SURFACE_START; "SGD" sees a noisy gradient."""
+    deterministic = {k: v for k, v in SURFACE_OPTIMIZERS.items() if k != "SGD"}
     paths = optimizer_trajectories(loss2d, SURFACE_START, deterministic, steps=SURFACE_STEPS)
     noisy = optimizer_trajectories(with_gradient_noise(loss2d, SURFACE_NOISE, seed), SURFACE_START,
-                                   {"SGD": SURFACE_OPTIMISERS["SGD"]}, steps=SURFACE_STEPS)
-    return {name: noisy["SGD"] if name == "SGD" else paths[name] for name in SURFACE_OPTIMISERS}
+                                   {"SGD": SURFACE_OPTIMIZERS["SGD"]}, steps=SURFACE_STEPS)
+    return {name: noisy["SGD"] if name == "SGD" else paths[name] for name in SURFACE_OPTIMIZERS}
 
 
 def steps_to_reach(loss2d: Callable[[Tensor], Tensor], path: np.ndarray, threshold: float) -> int | None:

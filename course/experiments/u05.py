@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from course._validate import check_int, check_positive_int
 from course.models import MLP
 from course.train import evaluate, fit
 from course.viz import layer_gradients
@@ -24,8 +25,7 @@ from course.viz import layer_gradients
 
 def two_spirals(n: int = 400, turns: float = 1.25, noise: float = 0.05, seed: int = 0) -> tuple[Tensor, Tensor]:
     """Two interleaved spiral arms winding `turns` times around the origin (radius up to 2), labels 0 and 1."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise ValueError(f"n must be an integer >= 2, got {n!r}")
+    check_int(n, "n", minimum=2)
     if not turns > 0 or not noise >= 0:
         raise ValueError(f"need turns > 0 and noise >= 0, got turns={turns!r}, noise={noise!r}")
     rng = np.random.default_rng(seed)
@@ -102,10 +102,8 @@ class DeepMLP(nn.Module):
     def __init__(self, in_features: int, width: int, depth: int, out_features: int, residual: bool = False) -> None:
         super().__init__()
         for value, name in ((in_features, "in_features"), (width, "width"), (out_features, "out_features")):
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-            raise ValueError(f"depth must be an integer >= 0 (number of blocks), got {depth!r}")
+            check_positive_int(value, name)
+        check_int(depth, "depth", minimum=0, meaning="the number of blocks")
         self.residual = residual
         self.stem = nn.Sequential(nn.Linear(in_features, width), nn.ReLU())
         self.blocks = nn.ModuleList(nn.Sequential(nn.Linear(width, width), nn.ReLU()) for _ in range(depth))

@@ -11,7 +11,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from course.data.batches import Batches, augment_shift_rotate
-from course.models import MLP, LeNet5
+from course.device import model_device
+from course.models import MLP, LeNet5, eval_mode
 from course.train import History, evaluate, fit
 
 Tensor = torch.Tensor
@@ -171,29 +172,28 @@ def most_exciting_input(model: nn.Module, layer: nn.Module, channels: int, steps
     the penalties keep the background dark (as in MNIST) and the strokes smooth. Returns (channels, 1, size, size).
     """
     generator = torch.Generator().manual_seed(seed)
-    x = (0.1 + 0.01 * torch.randn(channels, 1, size, size, generator=generator)).requires_grad_(True)
+    noise = torch.randn(channels, 1, size, size, generator=generator)
+    x = (0.1 + 0.01 * noise).to(model_device(model)).requires_grad_(True)  # the input follows the weights
     captured: list[Tensor] = []
     handle = layer.register_forward_hook(lambda module, inputs, output: captured.append(output))
-    was_training = model.training
-    model.eval()
     for p in model.parameters():
         p.requires_grad_(False)
     optimizer = torch.optim.Adam([x], lr=lr)
     try:
-        for _ in range(steps):
-            captured.clear()
-            image = x.clamp(0, 1)
-            model(image)
-            maps = captured[0]
-            centre = maps[torch.arange(channels), torch.arange(channels), maps.shape[2] // 2, maps.shape[3] // 2]
-            smoothness = (image.diff(dim=-1) ** 2).sum() + (image.diff(dim=-2) ** 2).sum()
-            objective = centre.sum() - l2 * (image ** 2).sum() - tv * smoothness
-            optimizer.zero_grad()
-            (-objective).backward()
-            optimizer.step()
+        with eval_mode(model):
+            for _ in range(steps):
+                captured.clear()
+                image = x.clamp(0, 1)
+                model(image)
+                maps = captured[0]
+                centre = maps[torch.arange(channels), torch.arange(channels), maps.shape[2] // 2, maps.shape[3] // 2]
+                smoothness = (image.diff(dim=-1) ** 2).sum() + (image.diff(dim=-2) ** 2).sum()
+                objective = centre.sum() - l2 * (image ** 2).sum() - tv * smoothness
+                optimizer.zero_grad()
+                (-objective).backward()
+                optimizer.step()
     finally:
         handle.remove()
         for p in model.parameters():
             p.requires_grad_(True)
-        model.train(was_training)
     return x.detach().clamp(0, 1)

@@ -16,6 +16,7 @@ import torch.nn as nn
 
 from matplotlib.figure import Figure
 
+from course._validate import check_int
 from course.data.batches import Batches
 from course.models import SmallCNN, count_parameters
 from course.train import History, evaluate, fit
@@ -37,8 +38,7 @@ class AblationCNN(nn.Sequential):
                  num_classes: int = 10, batch_norm: bool = True) -> None:
         if conv_layers not in (1, 2, 3):
             raise ValueError(f"conv_layers must be 1, 2 or 3, got {conv_layers!r}")
-        if isinstance(fc_layers, bool) or not isinstance(fc_layers, int) or fc_layers < 0:
-            raise ValueError(f"fc_layers must be an integer >= 0, got {fc_layers!r}")
+        check_int(fc_layers, "fc_layers", minimum=0)
         layers: list[nn.Module] = []
         for stage in range(3):  # 28 -> 14 -> 7 -> 3
             if stage < conv_layers:

@@ -10,7 +10,8 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from course.models import VAE, vae_loss
+from course.device import model_device
+from course.models import VAE, gaussian_kl, vae_loss
 from course.viz import CourseFigure
 
 Tensor = torch.Tensor
@@ -19,11 +20,11 @@ Tensor = torch.Tensor
 @torch.no_grad()
 def vae_terms(model: VAE, x: Tensor, generator: torch.Generator | None = None) -> dict[str, float]:
     """Mean per-image reconstruction term (summed BCE), KL term and their sum (the loss) of a VAE on x."""
-    x = x.to(model.mu.weight.device)
+    x = x.to(model_device(model))
     mu, logvar = model.encode(x)
     logits = model.decode(model.reparameterize(mu, logvar, generator))
     reconstruction = F.binary_cross_entropy_with_logits(logits, x.flatten(1), reduction="none").sum(1).mean()
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean()  # KL(q(z|x) || N(0, I)), closed form
+    kl = gaussian_kl(mu, logvar).mean()
     return {"loss": float(reconstruction + kl), "reconstruction": float(reconstruction), "kl": float(kl)}
 
 
@@ -34,7 +35,7 @@ def train_vae(model: VAE, x: Tensor, epochs: int = 5, batch_size: int = 64, lr: 
     Keys: train_loss, train_reconstruction, train_kl (and val_loss, val_reconstruction, val_kl); "loss" is always
     reconstruction + KL, the negative ELBO, whatever beta. The data are moved to the model's device.
     """
-    x = x.to(model.mu.weight.device)
+    x = x.to(model_device(model))
     torch.manual_seed(seed)
     order = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -48,7 +49,7 @@ def train_vae(model: VAE, x: Tensor, epochs: int = 5, batch_size: int = 64, lr: 
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(1).mean().detach()
+            kl = gaussian_kl(mu, logvar).mean().detach()
             sums += torch.stack([loss.detach() - beta * kl, kl]) * len(index)
         reconstruction, kl = (sums / len(x)).tolist()
         for key, value in (("loss", reconstruction + kl), ("reconstruction", reconstruction), ("kl", kl)):

@@ -5,8 +5,8 @@ from .cnn import ConvBlock, SmallCNN
 from .gan import Discriminator, Generator, train_gan
 from .lenet import LeNet5, LeNet5Classic
 from .mlp import MLP
-from .utils import ACTIVATIONS, count_parameters
-from .vae import VAE, vae_loss
+from .utils import ACTIVATIONS, count_parameters, eval_mode
+from .vae import VAE, gaussian_kl, vae_loss
 
 __all__ = [
     "ACTIVATIONS",
@@ -20,8 +20,10 @@ __all__ = [
     "ConvAutoencoder",
     "VAE",
     "vae_loss",
+    "gaussian_kl",
     "Generator",
     "Discriminator",
     "train_gan",
     "count_parameters",
+    "eval_mode",
 ]

@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import torch
 import torch.nn as nn
 
-from .utils import check_positive_int, make_activation
+from course._validate import check_positive_int
+
+from .utils import make_activation
 
 
 class DenseAutoencoder(nn.Module):

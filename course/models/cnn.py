@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 
-from .utils import check_positive_int
+from course._validate import check_int, check_positive_int
 
 
 class ConvBlock(nn.Module):
@@ -40,8 +40,7 @@ class SmallCNN(nn.Module):
         batch_norm: bool = True,
     ) -> None:
         super().__init__()
-        if isinstance(depth, bool) or not isinstance(depth, int) or depth < 0:
-            raise ValueError(f"depth must be an integer >= 0 (number of blocks), got {depth!r}.")
+        check_int(depth, "depth", minimum=0, meaning="the number of blocks")
         for value, name in ((width, "width"), (num_classes, "num_classes"), (in_channels, "in_channels")):
             check_positive_int(value, name)
         self.stem = nn.Sequential(

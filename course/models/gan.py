@@ -9,7 +9,10 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import check_positive_int, randn
+from course._validate import check_positive_int
+from course.device import model_device, model_dtype
+
+from .utils import randn
 
 
 class Generator(nn.Module):
@@ -80,9 +83,8 @@ def train_gan(
         )
     check_positive_int(batch_size, "batch_size")
     torch.manual_seed(seed)
-    param = next(generator.parameters())
-    device = param.device
-    x = x.to(device=device, dtype=param.dtype)
+    device, dtype = model_device(generator), model_dtype(generator)
+    x = x.to(device=device, dtype=dtype)
     discriminator.to(device)
     shuffle = torch.Generator().manual_seed(seed)
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
@@ -95,7 +97,7 @@ def train_gan(
         totals = torch.zeros(4, device=device)
         for idx in torch.randperm(len(x), generator=shuffle).split(batch_size):
             real = x[idx.to(device)]
-            z = torch.randn(len(real), generator.latent, device=device, dtype=param.dtype)
+            z = torch.randn(len(real), generator.latent, device=device, dtype=dtype)
             fake = generator(z)
             ones, zeros = torch.ones_like(z[:, 0]), torch.zeros_like(z[:, 0])  # targets: real 1, fake 0
 

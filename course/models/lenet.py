@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import check_positive_int
+from course._validate import check_positive_int
 
 
 class NamedSequential(nn.Sequential):

@@ -1,9 +1,15 @@
-"""Small helpers shared by the models: counting parameters, building activations."""
+"""Small helpers shared by the models: counting parameters, building activations, eval mode for a block."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
 import torch
 import torch.nn as nn
+
+Model = TypeVar("Model")
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -34,14 +40,25 @@ def make_activation(activation: str | type[nn.Module]) -> nn.Module:
     )
 
 
-def check_positive_int(value: object, name: str) -> int:
-    """Return `value` if it is a positive int, else raise a ValueError naming `name`."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-    return value
-
-
 def randn(shape: tuple[int, ...], like: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
     """Standard normal noise with the device and dtype of `like` (a CPU generator works for any device)."""
     device = generator.device if generator is not None else like.device
     return torch.randn(shape, generator=generator, device=device, dtype=like.dtype).to(like.device)
+
+
+@contextmanager
+def eval_mode(model: Model) -> Iterator[Model]:
+    """Put `model` in eval mode (dropout off, batch norm on its running statistics) for a `with` block.
+
+    The mode it had (training or not) is restored afterwards, even if the block raises. Anything that is not
+    an nn.Module (a plain function used as a model) passes through unchanged.
+    """
+    if not isinstance(model, nn.Module):
+        yield model
+        return
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)

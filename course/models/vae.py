@@ -6,7 +6,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .utils import check_positive_int, randn
+from course._validate import check_positive_int
+
+from .utils import randn
 
 
 class VAE(nn.Module):
@@ -70,5 +72,12 @@ def vae_loss(
     reconstruction = F.binary_cross_entropy_with_logits(
         logits.reshape(x.shape[0], -1), target, reduction="none"
     ).sum(dim=1)
-    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1)  # closed form for diagonal Gaussians
-    return (reconstruction + beta * kl).mean()
+    return (reconstruction + beta * gaussian_kl(mu, logvar)).mean()
+
+
+def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """KL(q(z|x) || N(0, I)) per input, shape (N,), for q = N(mu, exp(logvar)) with a diagonal covariance.
+
+    The closed form 0.5 * sum_j (mu_j^2 + sigma_j^2 - 1 - log sigma_j^2): the VAE's regulariser.
+    """
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar).sum(dim=1)

@@ -8,8 +8,6 @@ was set up (for example under MPLBACKEND=Agg while a notebook is executed).
 
 from io import BytesIO
 
-import numpy as np
-import torch
 from matplotlib.figure import Figure
 
 
@@ -27,12 +25,3 @@ def new_figure(width: float, height: float) -> CourseFigure:
     """Return an empty figure of the given size in inches with constrained layout."""
     return CourseFigure(figsize=(width, height), layout="constrained")
 
-
-def to_numpy(values, name: str = "values") -> np.ndarray:
-    """Return a tensor, array or list as a numpy array (detached, on the CPU)."""
-    if isinstance(values, torch.Tensor):
-        return values.detach().cpu().numpy()
-    try:
-        return np.asarray(values)
-    except Exception as error:  # pragma: no cover - message only
-        raise TypeError(f"{name} must be a tensor, numpy array or list, got {type(values).__name__}") from error

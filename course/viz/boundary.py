@@ -10,7 +10,9 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from torch import nn
 
-from course.viz._figure import new_figure, to_numpy
+from course.device import model_device, model_dtype, to_numpy
+from course.models.utils import eval_mode
+from course.viz._figure import new_figure
 
 
 def _class_colours(n: int) -> list:
@@ -18,15 +20,6 @@ def _class_colours(n: int) -> list:
     if n <= 10:
         return [to_rgba(f"C{i}") for i in range(n)]
     return [tuple(c) for c in colormaps["viridis"](np.linspace(0, 1, n))]
-
-
-def _model_device_dtype(model) -> tuple[torch.device, torch.dtype]:
-    """Device and floating dtype of the model's first parameter (CPU/float32 for plain functions)."""
-    if isinstance(model, nn.Module):
-        for p in model.parameters():
-            if p.is_floating_point():
-                return p.device, p.dtype
-    return torch.device("cpu"), torch.float32
 
 
 def _as_probabilities(out: torch.Tensor, points: int) -> torch.Tensor:
@@ -51,16 +44,10 @@ def _as_probabilities(out: torch.Tensor, points: int) -> torch.Tensor:
 @torch.no_grad()
 def _grid_probabilities(model, xx: np.ndarray, yy: np.ndarray) -> np.ndarray:
     """Evaluate the model on every grid point in one batched forward pass; returns (H, W, K)."""
-    device, dtype = _model_device_dtype(model)
-    grid = torch.tensor(np.stack([xx.ravel(), yy.ravel()], axis=1), dtype=dtype, device=device)
-    was_training = model.training if isinstance(model, nn.Module) else None
-    if isinstance(model, nn.Module):
-        model.eval()
-    try:
+    points = np.stack([xx.ravel(), yy.ravel()], axis=1)
+    grid = torch.tensor(points, dtype=model_dtype(model), device=model_device(model))
+    with eval_mode(model):
         out = model(grid)
-    finally:
-        if was_training is not None:
-            model.train(was_training)
     probs = _as_probabilities(out.cpu() if isinstance(out, torch.Tensor) else out, grid.shape[0])
     return probs.numpy().reshape(*xx.shape, -1)
 

@@ -5,7 +5,9 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor, nn
 
-from course.viz._figure import new_figure, to_numpy
+from course.device import model_device, model_dtype, to_numpy
+from course.models.utils import eval_mode
+from course.viz._figure import new_figure
 
 MAX_SIDE = 16  # at most this many filters (and input channels) per axis of the grid
 
@@ -84,18 +86,14 @@ def plot_feature_maps(model: nn.Module, layer: nn.Module | str, x: Tensor, max_m
         x = x.unsqueeze(0)
     if x.ndim != 4 or x.shape[0] != 1:
         raise ValueError(f"x must be one image of shape (1, C, H, W), got shape {tuple(x.shape)}; use x[:1]")
-    param = next(model.parameters(), None)
-    if param is not None:
-        x = x.to(device=param.device, dtype=param.dtype)
+    x = x.to(device=model_device(model), dtype=model_dtype(model))
     captured: list[Tensor] = []
     handle = module.register_forward_hook(lambda m, i, o: captured.append(o.detach()))
-    was_training = model.training
-    model.eval()
     try:
-        model(x)
+        with eval_mode(model):
+            model(x)
     finally:
         handle.remove()
-        model.train(was_training)
     maps = captured[0][0].cpu().double().numpy() if captured and isinstance(captured[0], Tensor) else None
     if maps is None or maps.ndim != 3:
         shape = tuple(captured[0].shape) if captured and isinstance(captured[0], Tensor) else None

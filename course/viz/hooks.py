@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from course.device import model_device
+
 ACTIVATIONS: tuple[type[nn.Module], ...] = (
     nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
     nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Softplus, nn.Hardsigmoid, nn.Hardswish, nn.Softsign,
@@ -67,14 +69,6 @@ def _buffers_kept(model: nn.Module) -> Iterator[None]:
                 buffer.copy_(value)
 
 
-def _on_model_device(model: nn.Module, tensor):
-    """Move a tensor to the device of the model's parameters (if it has any)."""
-    param = next(model.parameters(), None)
-    if param is None or not isinstance(tensor, Tensor):
-        return tensor
-    return tensor.to(param.device)
-
-
 def _no_layers_error(layers) -> ValueError:
     names = ", ".join(t.__name__ for t in _layer_types(layers))
     return ValueError(
@@ -101,7 +95,8 @@ def _backward(model: nn.Module, x: Tensor, y: Tensor, loss_fn, layers) -> tuple[
             # in-place operation (ReLU(inplace=True)) overwrites the tensor.
             output.register_hook(lambda grad, name=name: output_grads.__setitem__(name, grad.detach().clone()))
 
-    x, y = _on_model_device(model, x), _on_model_device(model, y)
+    device = model_device(model)  # the inputs follow the weights
+    x, y = x.to(device), (y.to(device) if isinstance(y, Tensor) else y)
     with _buffers_kept(model), _recording(model, layers, capture):
         leaf = x.detach().requires_grad_(True) if x.is_floating_point() else x
         loss = loss_fn(model(leaf), y)
@@ -145,7 +140,7 @@ def layer_activations(model: nn.Module, x: Tensor, layers=ACTIVATIONS) -> dict[s
             acts[name] = output.detach().clone()
 
     with _buffers_kept(model), _recording(model, layers, capture):
-        model(_on_model_device(model, x))
+        model(x.to(model_device(model)))
     if not acts:
         raise _no_layers_error(layers)
     return acts

@@ -5,7 +5,8 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from course.viz._figure import new_figure, to_numpy
+from course.device import to_numpy
+from course.viz._figure import new_figure
 
 
 def _as_images(images) -> np.ndarray:

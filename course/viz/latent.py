@@ -6,7 +6,8 @@ import numpy as np
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from course.viz._figure import new_figure, to_numpy
+from course.device import to_numpy
+from course.viz._figure import new_figure
 
 MAX_LEGEND_CLASSES = 20
 
