@@ -54,8 +54,9 @@ class CheckFailed(RuntimeError):
 def _run(cmd: list[str], step: str, **kw) -> subprocess.CompletedProcess:
     done = subprocess.run(cmd, capture_output=True, text=True, **kw)
     if done.returncode != 0:
-        raise CheckFailed(f"{step} failed (exit {done.returncode}): {shlex.join(cmd)}\n"
-                          f"{(done.stdout + done.stderr)[-3000:]}")
+        raise CheckFailed(
+            f"{step} failed (exit {done.returncode}): {shlex.join(cmd)}\n{(done.stdout + done.stderr)[-3000:]}"
+        )
     return done
 
 
@@ -76,12 +77,16 @@ def build(dist: Path) -> dict[str, Path]:
     """Build the sdists and wheels of the course and the grader into `dist`; return them by kind."""
     for folder in _sources(Path(tempfile.mkdtemp(prefix="sources-", dir=dist.parent))):
         # --no-isolation: use this environment's setuptools instead of downloading one (works offline)
-        _run([sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(dist),
-              str(folder)], f"building {folder.name}")
-    found = {"course_wheel": [p for p in dist.glob("deep_learning_course-*.whl")],
-             "course_sdist": [p for p in dist.glob("deep_learning_course-*.tar.gz")],
-             "grading_wheel": [p for p in dist.glob("deep_learning_course_grading-*.whl")],
-             "grading_sdist": [p for p in dist.glob("deep_learning_course_grading-*.tar.gz")]}
+        _run(
+            [sys.executable, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", str(dist), str(folder)],
+            f"building {folder.name}",
+        )
+    found = {
+        "course_wheel": [p for p in dist.glob("deep_learning_course-*.whl")],
+        "course_sdist": [p for p in dist.glob("deep_learning_course-*.tar.gz")],
+        "grading_wheel": [p for p in dist.glob("deep_learning_course_grading-*.whl")],
+        "grading_sdist": [p for p in dist.glob("deep_learning_course_grading-*.tar.gz")],
+    }
     missing = [kind for kind, paths in found.items() if len(paths) != 1]
     if missing:
         raise CheckFailed(f"the build did not produce exactly one of each package: {missing} (in {dist})")
@@ -110,15 +115,19 @@ def install(venv: Path, wheel: Path) -> Path:
     pins = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
     torch_args = shlex.split(os.environ.get("TORCH_PIP_ARGS", ""))
     _run([str(python), "-m", "pip", "install", "-q", *pins, TORCH, *torch_args], "installing torch")
-    _run([str(python), "-m", "pip", "install", "-q", *pins, str(wheel), "ipykernel", "nbclient"],
-         "installing the wheel")
+    _run(
+        [str(python), "-m", "pip", "install", "-q", *pins, str(wheel), "ipykernel", "nbclient"], "installing the wheel"
+    )
     return python
 
 
 def check_import(python: Path, version: str, outside: Path) -> str:
     """`import course` in the clean environment: from its site-packages, with the wheel's version."""
-    done = _run([str(python), "-c", "import course, sys; print(course.__file__); print(course.__version__)"],
-                "importing course", cwd=outside)
+    done = _run(
+        [str(python), "-c", "import course, sys; print(course.__file__); print(course.__version__)"],
+        "importing course",
+        cwd=outside,
+    )
     where, found = done.stdout.split()[-2:]
     if str(ROOT) in where or "site-packages" not in where:
         raise CheckFailed(f"`import course` loaded {where}, not the installed wheel")
@@ -133,8 +142,9 @@ def run_lecture(python: Path, lecture: Path, outside: Path) -> str:
     shutil.copy(lecture, copy)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "JUPYTER_PATH", "VIRTUAL_ENV")}
     env["PATH"] = str(python.parent) + os.pathsep + env.get("PATH", "")
-    done = _run([str(python), "-c", RUN_NOTEBOOK, str(copy), str(outside)], f"running {lecture.name}",
-                cwd=outside, env=env)
+    done = _run(
+        [str(python), "-c", RUN_NOTEBOOK, str(copy), str(outside)], f"running {lecture.name}", cwd=outside, env=env
+    )
     return done.stdout.strip().splitlines()[-1]
 
 

@@ -74,8 +74,10 @@ def const_str(node: ast.AST) -> str | None:
 def imports(node: ast.AST) -> list[tuple[str, str, str]]:
     """(bound name, dotted name it refers to, dotted name imported) for an import statement; [] otherwise."""
     if isinstance(node, ast.Import):
-        return [(a.asname, a.name, a.name) if a.asname else (a.name.split(".")[0], a.name.split(".")[0], a.name)
-                for a in node.names]
+        return [
+            (a.asname, a.name, a.name) if a.asname else (a.name.split(".")[0], a.name.split(".")[0], a.name)
+            for a in node.names
+        ]
     if isinstance(node, ast.ImportFrom):
         module = "." * node.level + (node.module or "")
         return [(a.asname or a.name, f"{module}.{a.name}", f"{module}.{a.name}") for a in node.names if a.name != "*"]
@@ -179,8 +181,12 @@ class Scanner(ast.NodeVisitor):
         Only a parameter, an import or a def/class hides a builtin here: after `eval = eval`, `eval` is still
         the builtin, so an assignment does not.
         """
-        if isinstance(node, ast.Name) and not self.local(node.id) and node.id not in self.names.aliases \
-                and node.id not in self.names.defined:
+        if (
+            isinstance(node, ast.Name)
+            and not self.local(node.id)
+            and node.id not in self.names.aliases
+            and node.id not in self.names.defined
+        ):
             return node.id
         return None
 
@@ -219,8 +225,13 @@ class Scanner(ast.NodeVisitor):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> None:
         a = node.args
-        params = [*a.posonlyargs, *a.args, *a.kwonlyargs, *([a.vararg] if a.vararg else []),
-                  *([a.kwarg] if a.kwarg else [])]
+        params = [
+            *a.posonlyargs,
+            *a.args,
+            *a.kwonlyargs,
+            *([a.vararg] if a.vararg else []),
+            *([a.kwarg] if a.kwarg else []),
+        ]
         self._visit_scope(node, {p.arg for p in params})
 
     visit_AsyncFunctionDef = visit_Lambda = visit_FunctionDef
@@ -299,8 +310,12 @@ class Scanner(ast.NodeVisitor):
     def magic(self, node: ast.Call) -> bool:
         """Judge `get_ipython().run_line_magic(...)` and its kin; True when the call was one (it is then done)."""
         func = node.func
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Call) and not func.value.args
-                and self.free(func.value.func) == "get_ipython"):
+        if not (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Call)
+            and not func.value.args
+            and self.free(func.value.func) == "get_ipython"
+        ):
             return False
         args = [const_str(a) for a in node.args]
         if func.attr in ("system", "getoutput"):
@@ -362,8 +377,11 @@ def _rebinding(tree: ast.AST, names: Names) -> list[tuple[int, str]]:
 
 def _release_names(release: nbformat.NotebookNode) -> tuple[Names, set[str]]:
     """What the release binds (and protects), and the lines it puts in cells the student may edit."""
-    cells = tuple((c.source, bool(nbgrader_meta(c).get("locked"))) for c in release.cells
-                  if c.cell_type == "code" and not nbgrader_meta(c).get("solution"))
+    cells = tuple(
+        (c.source, bool(nbgrader_meta(c).get("locked")))
+        for c in release.cells
+        if c.cell_type == "code" and not nbgrader_meta(c).get("solution")
+    )
     names, editable = _names_of(cells)
     return copy.deepcopy(names), editable
 
@@ -390,8 +408,11 @@ def _names_of(cells: tuple[tuple[str, bool], ...]) -> tuple[Names, set[str]]:
 def _student_cells(nb: nbformat.NotebookNode) -> list[tuple[str, nbformat.NotebookNode]]:
     """(label, cell) of the code cells that are not locked, labelled by grade_id or code cell number."""
     code = [c for c in nb.cells if c.cell_type == "code"]
-    return [(nbgrader_meta(c).get("grade_id") or f"code cell {n}", c)
-            for n, c in enumerate(code, start=1) if not nbgrader_meta(c).get("locked")]
+    return [
+        (nbgrader_meta(c).get("grade_id") or f"code cell {n}", c)
+        for n, c in enumerate(code, start=1)
+        if not nbgrader_meta(c).get("locked")
+    ]
 
 
 def scan(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> list[Finding]:

@@ -9,9 +9,9 @@ import html
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable
 
 import nbformat
 
@@ -19,14 +19,16 @@ from course.device import available_cpus
 
 from .intake import collect, id_pattern, safe_id, unzip
 from .kernel import KERNEL_NAME, SCRIPT_NAME, install_kernel
+from .notebook import autograded_ids, hidden_test_lines
 from .outcome import clean, failures_from_log, inspect, status_of
 from .prepare import prepare
 from .report import Row, notice_html, table, write_csv
-from .notebook import autograded_ids, hidden_test_lines
 from .workspace import Workspace, course_directories
 
-NO_SANDBOX_WARNING = ("WARNING: graded with --no-sandbox: student code ran with your rights, could read and write your "
-                      "files, reach the network and outlive its notebook. Treat these grades with care.")
+NO_SANDBOX_WARNING = (
+    "WARNING: graded with --no-sandbox: student code ran with your rights, could read and write your "
+    "files, reach the network and outlive its notebook. Treat these grades with care."
+)
 SANDBOX_CONFIG = """
 # Every notebook's kernel runs inside bubblewrap (course_grading.sandbox).
 c.Execute.kernel_manager_class = "course_grading.sandbox.SandboxKernelManager"
@@ -82,8 +84,9 @@ def _points(release: nbformat.NotebookNode) -> tuple[list[str], float, float]:
     return tests, auto, manual
 
 
-def _result(ws: Workspace, sid: str, failure: tuple[str, str] | None,
-            tests: list[str]) -> tuple[dict[str, float], list[str], list[str]]:
+def _result(
+    ws: Workspace, sid: str, failure: tuple[str, str] | None, tests: list[str]
+) -> tuple[dict[str, float], list[str], list[str]]:
     """({test cell: autograded points}, flags, notes) of one student after nbgrader's run."""
     if failure is not None:
         return {}, [failure[0]], [failure[1]]
@@ -123,11 +126,25 @@ def _run_all(spaces: list[Workspace], *args: str, env: dict[str, str]) -> str:
         return "".join(pool.map(lambda ws: ws.nbgrader(*args, env=env, check=False).stderr, spaces))
 
 
-def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout: int = 300, memory_mb: int = 3000,
-          course_dir: str | Path = ".", max_output_chars: int = 100_000, work_dir: str | Path | None = None,
-          jobs: int | None = None, sandbox: bool = True, cpu_seconds: int = 1800, processes: int = 256,
-          id_regex: str | None = None, lms: str | None = None, id_map: str | Path | None = None,
-          echo: Callable[[str], None] = print) -> list[Row]:
+def grade(
+    assignment: str,
+    submissions: str | Path,
+    out: str | Path,
+    *,
+    timeout: int = 300,
+    memory_mb: int = 3000,
+    course_dir: str | Path = ".",
+    max_output_chars: int = 100_000,
+    work_dir: str | Path | None = None,
+    jobs: int | None = None,
+    sandbox: bool = True,
+    cpu_seconds: int = 1800,
+    processes: int = 256,
+    id_regex: str | None = None,
+    lms: str | None = None,
+    id_map: str | Path | None = None,
+    echo: Callable[[str], None] = print,
+) -> list[Row]:
     """Autograde every submission of `assignment`; write OUT/grades.csv and OUT/feedback/*.html; return the rows.
 
     Parameters
@@ -185,14 +202,23 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
             config += SANDBOX_CONFIG.format(library=str(library))
             script = library / SCRIPT_NAME
         ws = _new_workspace(work / "course", course_dir, assignment, config)
-        install_kernel(ws.root / "jupyter", memory_mb, max_output_chars, script=script, cpu_seconds=cpu_seconds,
-                       processes=processes)
+        install_kernel(
+            ws.root / "jupyter",
+            memory_mb,
+            max_output_chars,
+            script=script,
+            cpu_seconds=cpu_seconds,
+            processes=processes,
+        )
         env = {"JUPYTER_PATH": str(ws.root / "jupyter")}
         ws.generate()
         release = nbformat.read(ws.release_notebook, as_version=4)
         tests, max_score, manual = _points(release)
-        others = {p.name for p in (Path(course_dir) / course_directories(course_dir)["source_directory"]).glob("*")
-                  if p.is_dir()}
+        others = {
+            p.name
+            for p in (Path(course_dir) / course_directories(course_dir)["source_directory"]).glob("*")
+            if p.is_dir()
+        }
 
         # 1. check and repair every notebook; what cannot be graded gets its row now
         rows, queued, taken = [], {}, set()
@@ -208,8 +234,10 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
                 queued[sid] = (sub.student, prepared)
 
         # 2. students dealt out in turn to `jobs` course folders; one nbgrader run in each, all at once
-        spaces = [ws] + [_new_workspace(work / f"course-{k}", course_dir, assignment, config)
-                         for k in range(2, min(jobs, len(queued)) + 1)]
+        spaces = [ws] + [
+            _new_workspace(work / f"course-{k}", course_dir, assignment, config)
+            for k in range(2, min(jobs, len(queued)) + 1)
+        ]
         with ThreadPoolExecutor(max(1, len(spaces) - 1)) as pool:
             list(pool.map(Workspace.generate, spaces[1:]))
         home = {sid: spaces[k % len(spaces)] for k, sid in enumerate(queued)}
@@ -241,8 +269,10 @@ def grade(assignment: str, submissions: str | Path, out: str | Path, *, timeout:
     if not sandbox:
         echo(NO_SANDBOX_WARNING)
     echo(table(rows))
-    echo(f"Scores are autograded points out of {max_score:g}"
-         + (f"; written answers ({manual:g} point{'' if manual == 1 else 's'}) are graded by hand." if manual else "."))
+    echo(
+        f"Scores are autograded points out of {max_score:g}"
+        + (f"; written answers ({manual:g} point{'' if manual == 1 else 's'}) are graded by hand." if manual else ".")
+    )
     echo(f"Grades: {out / 'grades.csv'}   Feedback: {out / 'feedback'}/")
     if not sandbox:
         echo(NO_SANDBOX_WARNING)

@@ -37,11 +37,15 @@ def id_pattern(spec: str) -> re.Pattern:
     try:
         pattern = re.compile(text, re.IGNORECASE)
     except re.error as err:
-        raise ValueError(f"--id-pattern {spec!r} is not a valid regular expression ({err}); give a preset "
-                         f"({', '.join(ID_PATTERNS)}) or a regex like '^(?P<student_id>\\d+)_'") from None
+        raise ValueError(
+            f"--id-pattern {spec!r} is not a valid regular expression ({err}); give a preset "
+            f"({', '.join(ID_PATTERNS)}) or a regex like '^(?P<student_id>\\d+)_'"
+        ) from None
     if "student_id" not in pattern.groupindex:
-        raise ValueError(f"--id-pattern {spec!r} has no group named student_id: write the id's part as "
-                         "(?P<student_id>...), e.g. '^(?P<student_id>\\d+)_'")
+        raise ValueError(
+            f"--id-pattern {spec!r} has no group named student_id: write the id's part as "
+            "(?P<student_id>...), e.g. '^(?P<student_id>\\d+)_'"
+        )
     return pattern
 
 
@@ -91,8 +95,12 @@ def find_root(folder: Path, assignment: str) -> Path:
             folder = folder / "submitted"
             continue
         entries = _entries(folder)
-        if len(entries) == 1 and entries[0].is_dir() and len(_entries(entries[0])) > 1 \
-                and not (entries[0] / f"{assignment}.ipynb").exists():
+        if (
+            len(entries) == 1
+            and entries[0].is_dir()
+            and len(_entries(entries[0])) > 1
+            and not (entries[0] / f"{assignment}.ipynb").exists()
+        ):
             folder = entries[0]  # e.g. a zip of the folder `submissions/` holding one entry per student
             continue
         return folder

@@ -24,8 +24,14 @@ SCRIPT_NAME = "course_grader_kernel.py"
 TRUNCATED = "[output truncated by the grader"
 
 
-def install_kernel(jupyter_dir: str | os.PathLike, memory_mb: int, max_output_chars: int,
-                   script: str | os.PathLike | None = None, cpu_seconds: int = 0, processes: int = 0) -> Path:
+def install_kernel(
+    jupyter_dir: str | os.PathLike,
+    memory_mb: int,
+    max_output_chars: int,
+    script: str | os.PathLike | None = None,
+    cpu_seconds: int = 0,
+    processes: int = 0,
+) -> Path:
     """Write the grading kernel's spec under `jupyter_dir`/kernels (put `jupyter_dir` on JUPYTER_PATH).
 
     Parameters
@@ -47,8 +53,13 @@ def install_kernel(jupyter_dir: str | os.PathLike, memory_mb: int, max_output_ch
         "language": "python",
         # Interrupts (the per-cell time limit) go by message: a signal to the sandbox would not reach the kernel.
         "interrupt_mode": "message",
-        "env": {MEMORY_ENV: str(memory_mb), OUTPUT_ENV: str(max_output_chars), CPU_ENV: str(cpu_seconds),
-                PROCESSES_ENV: str(processes), "MPLBACKEND": "Agg"},
+        "env": {
+            MEMORY_ENV: str(memory_mb),
+            OUTPUT_ENV: str(max_output_chars),
+            CPU_ENV: str(cpu_seconds),
+            PROCESSES_ENV: str(processes),
+            "MPLBACKEND": "Agg",
+        },
     }
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1))
     return folder

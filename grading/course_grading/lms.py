@@ -26,8 +26,13 @@ from nbgrader.plugins import ExportPlugin
 from traitlets import Enum, Unicode
 
 LMS = ("canvas", "moodle")
-CANVAS_COLUMNS = (("Student", "name"), ("ID", "canvas_id"), ("SIS User ID", "sis_user_id"),
-                  ("SIS Login ID", "sis_login_id"), ("Section", "section"))
+CANVAS_COLUMNS = (
+    ("Student", "name"),
+    ("ID", "canvas_id"),
+    ("SIS User ID", "sis_user_id"),
+    ("SIS Login ID", "sis_login_id"),
+    ("Section", "section"),
+)
 MOODLE_IDS = (("Email address", "email"), ("ID number", "idnumber"), ("Username", "username"))
 
 
@@ -39,8 +44,10 @@ def read_id_map(path: str | Path) -> dict[str, dict[str, str]]:
     with open(path, newline="", encoding="utf-8-sig") as f:  # utf-8-sig: spreadsheets write a BOM
         reader = csv.DictReader(f)
         if "student" not in (reader.fieldnames or []):
-            raise ValueError(f"id map {path} has no 'student' column (it has {reader.fieldnames}): the first row "
-                             "must name the columns, one of them 'student' (the id the grader used)")
+            raise ValueError(
+                f"id map {path} has no 'student' column (it has {reader.fieldnames}): the first row "
+                "must name the columns, one of them 'student' (the id the grader used)"
+            )
         rows: dict[str, dict[str, str]] = {}
         for number, row in enumerate(reader, start=2):
             student = (row.get("student") or "").strip()
@@ -52,8 +59,9 @@ def read_id_map(path: str | Path) -> dict[str, dict[str, str]]:
     return rows
 
 
-def lms_table(lms: str, grades: dict[str, dict[str, float]], points: dict[str, float],
-              id_map: dict[str, dict[str, str]]) -> list[list[str]]:
+def lms_table(
+    lms: str, grades: dict[str, dict[str, float]], points: dict[str, float], id_map: dict[str, dict[str, str]]
+) -> list[list[str]]:
     """The rows of `lms`'s import file, header first.
 
     Parameters
@@ -71,9 +79,11 @@ def lms_table(lms: str, grades: dict[str, dict[str, float]], points: dict[str, f
         raise ValueError(f"unknown learning platform {lms!r}: choose one of {', '.join(LMS)}")
     missing = sorted(s for s in grades if s not in id_map)
     if missing:
-        raise ValueError(f"{len(missing)} graded student(s) are not in the id map: {', '.join(missing[:10])}"
-                         f"{' ...' if len(missing) > 10 else ''}. Add a row for each (column 'student'); "
-                         "nothing was written")
+        raise ValueError(
+            f"{len(missing)} graded student(s) are not in the id map: {', '.join(missing[:10])}"
+            f"{' ...' if len(missing) > 10 else ''}. Add a row for each (column 'student'); "
+            "nothing was written"
+        )
     columns = set().union(*(row.keys() for row in id_map.values())) if id_map else set()
     if lms == "canvas":
         if "canvas_id" not in columns:
@@ -88,13 +98,20 @@ def lms_table(lms: str, grades: dict[str, dict[str, float]], points: dict[str, f
         table.append(["Points Possible"] + [""] * (len(ids) - 1) + [f"{points[a]:g}" for a in points])
     for student in sorted(grades, key=lambda s: (id_map[s].get("name", ""), s)):
         row = id_map[student]
-        table.append([row.get(key, "") for _, key in ids]
-                     + [f"{grades[student][a]:g}" if a in grades[student] else "" for a in points])
+        table.append(
+            [row.get(key, "") for _, key in ids]
+            + [f"{grades[student][a]:g}" if a in grades[student] else "" for a in points]
+        )
     return table
 
 
-def write_lms(lms: str, grades: dict[str, dict[str, float]], points: dict[str, float],
-              id_map: dict[str, dict[str, str]], path: str | Path) -> Path:
+def write_lms(
+    lms: str,
+    grades: dict[str, dict[str, float]],
+    points: dict[str, float],
+    id_map: dict[str, dict[str, str]],
+    path: str | Path,
+) -> Path:
     """Write `lms`'s import file to `path` (see `lms_table`); return the path."""
     table = lms_table(lms, grades, points, id_map)
     with open(path, "w", newline="", encoding="utf-8") as f:
@@ -117,8 +134,11 @@ class LmsExportPlugin(ExportPlugin):
 
     def export(self, gradebook) -> None:
         """Write the import file for the gradebook's assignments and students (nbgrader's filters applied)."""
-        assignments = [a for a in sorted(gradebook.assignments, key=lambda a: (a.duedate is None, a.duedate, a.name))
-                       if not self.assignment or a.name in self.assignment]
+        assignments = [
+            a
+            for a in sorted(gradebook.assignments, key=lambda a: (a.duedate is None, a.duedate, a.name))
+            if not self.assignment or a.name in self.assignment
+        ]
         points = {a.name: float(a.max_score) for a in assignments}
         grades: dict[str, dict[str, float]] = {}
         for student in gradebook.students:
@@ -132,5 +152,4 @@ class LmsExportPlugin(ExportPlugin):
                 grades.setdefault(student.id, {})[a.name] = float(submission.score)
         to = self.to or f"grades-{self.lms}.csv"
         write_lms(self.lms, grades, points, read_id_map(self.id_map), to)
-        self.log.info("Wrote %s import file %s (%d students, %d assignments)", self.lms, to, len(grades),
-                      len(points))
+        self.log.info("Wrote %s import file %s (%d students, %d assignments)", self.lms, to, len(grades), len(points))

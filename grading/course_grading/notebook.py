@@ -16,8 +16,11 @@ def nbgrader_meta(cell: nbformat.NotebookNode) -> dict:
 
 def autograded_ids(nb: nbformat.NotebookNode) -> list[str]:
     """grade_ids of the autograded test cells (graded, not an answer), in notebook order."""
-    return [nbgrader_meta(c)["grade_id"] for c in nb.cells
-            if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")]
+    return [
+        nbgrader_meta(c)["grade_id"]
+        for c in nb.cells
+        if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+    ]
 
 
 def answer_ids(nb: nbformat.NotebookNode) -> list[str]:
@@ -28,9 +31,14 @@ def answer_ids(nb: nbformat.NotebookNode) -> list[str]:
 def trivial(line: str) -> bool:
     """Lines too generic to count as a leak: short ones, comments, block headers, closing brackets."""
     text = line.strip()
-    return (len(text) < MIN_SECRET_LINE or text.startswith(("#", ")", "]", "}"))
-            or (text.endswith(":") and text.split()[0] in {"with", "for", "if", "elif", "else", "try", "except",
-                                                               "while", "def", "class"}))
+    return (
+        len(text) < MIN_SECRET_LINE
+        or text.startswith(("#", ")", "]", "}"))
+        or (
+            text.endswith(":")
+            and text.split()[0] in {"with", "for", "if", "elif", "else", "try", "except", "while", "def", "class"}
+        )
+    )
 
 
 def _split(source: nbformat.NotebookNode, blocks) -> tuple[list[str], set[str]]:

@@ -13,8 +13,22 @@ from .notebook import nbgrader_meta
 # `flagged` (code that tampers with the kernel or the tests) is graded but shown above every other gradable
 # status, so that the instructor reviews it; statuses of notebooks that could not be graded stay above it.
 SEVERITY = [
-    "invalid_notebook", "no_notebook", "wrong_assignment", "grader_error", "kernel_died", "flagged", "memory",
-    "timeout", "syntax_error", "exception", "metadata_missing", "tests_restored", "output_truncated", "id_unmatched", "renamed", "ok",
+    "invalid_notebook",
+    "no_notebook",
+    "wrong_assignment",
+    "grader_error",
+    "kernel_died",
+    "flagged",
+    "memory",
+    "timeout",
+    "syntax_error",
+    "exception",
+    "metadata_missing",
+    "tests_restored",
+    "output_truncated",
+    "id_unmatched",
+    "renamed",
+    "ok",
 ]
 MEMORY_WORDS = ("can't allocate memory", "Cannot allocate memory", "Unable to allocate", "out of memory")
 TIMEOUT_ERRORS = {"CellTimeoutError", "KeyboardInterrupt", "TimeoutError"}
@@ -64,7 +78,7 @@ def inspect(nb: nbformat.NotebookNode) -> tuple[list[str], list[str]]:
             elif not graded:
                 flags.append("exception")
                 notes.append(f"{what} in {where}")
-    unique = list(dict.fromkeys(zip(flags, notes)))
+    unique = list(dict.fromkeys(zip(flags, notes, strict=True)))  # one note per flag
     return [f for f, _ in unique], [n for _, n in unique]
 
 
@@ -96,11 +110,15 @@ def failures_from_log(log: str, students: list[str], assignment: str) -> dict[st
         hits = [k for k, r in enumerate(records) if where in r.splitlines()[0]]
         detail = "\n".join(records[k] + "\n" + (records[k + 1] if k + 1 < len(records) else "") for k in hits)
         if "DeadKernelError" in detail or "Kernel died" in detail:
-            found[student] = ("kernel_died", "the kernel died while running the notebook (a crash, an exit call "
-                                             "or too much memory); not graded")
+            found[student] = (
+                "kernel_died",
+                "the kernel died while running the notebook (a crash, an exit call or too much memory); not graded",
+            )
         elif "CellTimeoutError" in detail or "unresponsive" in detail:
             found[student] = ("timeout", "a cell ran past the time limit and could not be interrupted; not graded")
         else:
-            found[student] = ("grader_error", "nbgrader could not process this notebook: "
-                              + clean(_last_error_line(detail)))
+            found[student] = (
+                "grader_error",
+                "nbgrader could not process this notebook: " + clean(_last_error_line(detail)),
+            )
     return found

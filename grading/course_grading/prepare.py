@@ -39,11 +39,15 @@ def _version_problem(data: object, name: str) -> str:
         return f"{name} is not a valid notebook: its version (nbformat {major!r}, minor {minor!r}) is not whole numbers"
     newest = (nbformat.current_nbformat, nbformat.current_nbformat_minor)
     if major > newest[0]:
-        return (f"{name} is written in nbformat {major}, newer than this grader reads: save it with Jupyter 4 or "
-                f"later as nbformat {newest[0]}")
+        return (
+            f"{name} is written in nbformat {major}, newer than this grader reads: save it with Jupyter 4 or "
+            f"later as nbformat {newest[0]}"
+        )
     if (major, minor) > newest:
-        return (f"{name} is written in nbformat {major}.{minor}, newer than this grader reads ({newest[0]}."
-                f"{newest[1]} at most): save it as nbformat {newest[0]}.{newest[1]} or update nbformat here")
+        return (
+            f"{name} is written in nbformat {major}.{minor}, newer than this grader reads ({newest[0]}."
+            f"{newest[1]} at most): save it as nbformat {newest[0]}.{newest[1]} or update nbformat here"
+        )
     if major < 1:
         return f"{name} is not a valid notebook: nbformat {major} does not exist"
     return ""
@@ -69,8 +73,10 @@ def read_notebook(path: Path) -> tuple[nbformat.NotebookNode | None, str]:
     except Exception as err:  # noqa: BLE001 - any parse failure means "not a notebook"
         why = f"{type(err).__name__}: {str(err).splitlines()[0][:80]}"
         if data["nbformat"] < nbformat.current_nbformat:  # converting an old format failed
-            return None, (f"{path.name} is marked as the old nbformat {data['nbformat']} but cannot be converted "
-                          f"({why}): open it in Jupyter and save it again")
+            return None, (
+                f"{path.name} is marked as the old nbformat {data['nbformat']} but cannot be converted "
+                f"({why}): open it in Jupyter and save it again"
+            )
         return None, f"{path.name} is not a valid notebook ({why})"
     for cell in nb.get("cells", []):
         if cell.get("cell_type") == "code":
@@ -112,8 +118,9 @@ def _keep_known_ids(nb: nbformat.NotebookNode, known: set[str]) -> dict[str, int
     return found
 
 
-def _as_release_cell(cell: nbformat.NotebookNode, rcell: nbformat.NotebookNode,
-                     restore_source: bool) -> nbformat.NotebookNode:
+def _as_release_cell(
+    cell: nbformat.NotebookNode, rcell: nbformat.NotebookNode, restore_source: bool
+) -> nbformat.NotebookNode:
     """`cell` with the release's nbgrader metadata and cell type (and its source, when `restore_source`)."""
     source = rcell.source if restore_source else cell.source
     if cell.cell_type != rcell.cell_type:
@@ -123,15 +130,19 @@ def _as_release_cell(cell: nbformat.NotebookNode, rcell: nbformat.NotebookNode,
     return cell
 
 
-def _insert_missing_tests(nb: nbformat.NotebookNode, release: nbformat.NotebookNode,
-                          found: dict[str, int]) -> list[str]:
+def _insert_missing_tests(
+    nb: nbformat.NotebookNode, release: nbformat.NotebookNode, found: dict[str, int]
+) -> list[str]:
     """Put back the release's autograded test cells absent from `nb`, each before the next cell that is there."""
     rcells = cells_by_id(release)
     rindex = {nbgrader_meta(c)["grade_id"]: r for r, c in enumerate(release.cells) if nbgrader_meta(c).get("grade_id")}
     anchors = {rindex[gid]: i for gid, i in found.items()}
     anchors.update({r: i for r, i in _match_by_text(nb, release, ids_only=False).items() if r not in anchors})
-    missing = [gid for gid, c in rcells.items() if gid not in found and nbgrader_meta(c).get("grade")
-               and not nbgrader_meta(c).get("solution")]
+    missing = [
+        gid
+        for gid, c in rcells.items()
+        if gid not in found and nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")
+    ]
     inserts = []
     for gid in missing:
         later = [anchors[r] for r in sorted(anchors) if r > rindex[gid]]
@@ -155,8 +166,11 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Prepare
         by_text = _match_by_text(nb, release, ids_only=True)
         found = {nbgrader_meta(release.cells[r])["grade_id"]: i for r, i in by_text.items()}
         if not found:
-            return Prepared(None, ["metadata_missing"],
-                            ["the notebook has no nbgrader metadata and none of this assignment's cells"])
+            return Prepared(
+                None,
+                ["metadata_missing"],
+                ["the notebook has no nbgrader metadata and none of this assignment's cells"],
+            )
         out.flags.append("metadata_missing")
         out.notes.append("nbgrader metadata was missing: test cells recognised by their text")
     edited = []
@@ -174,8 +188,11 @@ def repair(nb: nbformat.NotebookNode, release: nbformat.NotebookNode) -> Prepare
         out.notes.append("deleted test cell(s) restored: " + ", ".join(missing))
     elif missing:
         out.notes.append("test cell(s) not recognised, added back: " + ", ".join(missing))
-    written = [gid for gid, c in rcells.items() if gid not in found and nbgrader_meta(c).get("solution")
-               and nbgrader_meta(c).get("grade")]
+    written = [
+        gid
+        for gid, c in rcells.items()
+        if gid not in found and nbgrader_meta(c).get("solution") and nbgrader_meta(c).get("grade")
+    ]
     if written:
         out.notes.append("written answer(s) not found: " + ", ".join(written))
     return out
@@ -201,8 +218,9 @@ def _choose(sub: Submission, assignment: str) -> tuple[Path | None, list[str]]:
     return chosen, notes
 
 
-def prepare(sub: Submission, release: nbformat.NotebookNode, assignment: str,
-            other_assignments: set[str] = frozenset()) -> Prepared:
+def prepare(
+    sub: Submission, release: nbformat.NotebookNode, assignment: str, other_assignments: set[str] = frozenset()
+) -> Prepared:
     """Pick, read, check and repair a student's notebook; say what was wrong."""
     path, notes = _choose(sub, assignment)
     if path is None:

@@ -30,8 +30,9 @@ class Row:
 
     def cells(self, parts: list[str] = ()) -> list[str]:
         """The row as CSV strings (scores without trailing zeros, for a stable file), then one per part in `parts`."""
-        return ([self.student, f"{self.score:g}", f"{self.max_score:g}", self.status, self.message]
-                + [f"{self.parts[p]:g}" if p in self.parts else "" for p in parts])
+        return [self.student, f"{self.score:g}", f"{self.max_score:g}", self.status, self.message] + [
+            f"{self.parts[p]:g}" if p in self.parts else "" for p in parts
+        ]
 
 
 def write_csv(rows: list[Row], path: Path, parts: list[str] | None = None) -> None:
@@ -74,7 +75,9 @@ def table(rows: list[Row], width: int = 60) -> str:
 
 def notice_html(row: Row, assignment: str) -> str:
     """A small feedback page for a submission that could not be graded."""
-    return (f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(assignment)}: feedback</title>"
-            f"</head><body><h1>{html.escape(assignment)}</h1>"
-            f"<p>Score: {row.score:g} / {row.max_score:g}</p><p>Status: <b>{html.escape(row.status)}</b></p>"
-            f"<p>{html.escape(row.message)}</p></body></html>\n")
+    return (
+        f"<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>{html.escape(assignment)}: feedback</title>"
+        f"</head><body><h1>{html.escape(assignment)}</h1>"
+        f"<p>Score: {row.score:g} / {row.max_score:g}</p><p>Status: <b>{html.escape(row.status)}</b></p>"
+        f"<p>{html.escape(row.message)}</p></body></html>\n"
+    )

@@ -36,10 +36,26 @@ from traitlets import Unicode, default
 
 SANDBOX_HOME = "/home/student"
 # Environment variables passed into the sandbox (everything else, e.g. the instructor's tokens, stays out).
-PASSED_ENV = ("LANG", "LC_ALL", "LC_CTYPE", "TZ", "MPLBACKEND", "PYTHONHASHSEED", "NBGRADER_EXECUTION",
-              "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
-              "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "COURSE_GRADER_MEMORY_MB", "COURSE_GRADER_MAX_OUTPUT",
-              "COURSE_GRADER_CPU_SECONDS", "COURSE_GRADER_PROCESSES", "COURSE_THREADS")
+PASSED_ENV = (
+    "LANG",
+    "LC_ALL",
+    "LC_CTYPE",
+    "TZ",
+    "MPLBACKEND",
+    "PYTHONHASHSEED",
+    "NBGRADER_EXECUTION",
+    "OMP_NUM_THREADS",
+    "OMP_WAIT_POLICY",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "COURSE_GRADER_MEMORY_MB",
+    "COURSE_GRADER_MAX_OUTPUT",
+    "COURSE_GRADER_CPU_SECONDS",
+    "COURSE_GRADER_PROCESSES",
+    "COURSE_THREADS",
+)
 UID_RANGE = (1_500_000_000, 2_000_000_000)  # far above real users and the usual subordinate-id ranges
 TMPFS_BYTES = 512 * 1024**2  # each of the sandbox's home and /tmp (memory-backed)
 STAGE = "/run/notebook-folder"  # where the notebook's own folder is bound, read-only, to be copied home
@@ -56,7 +72,8 @@ def _bwrap() -> str:
         raise SandboxUnavailable(
             "bubblewrap (the `bwrap` command) is not installed, so student code cannot be sandboxed. Install it "
             "(Debian/Ubuntu: `sudo apt-get install bubblewrap`; Fedora: `sudo dnf install bubblewrap`), or pass "
-            "--no-sandbox on a machine or container that holds nothing else of value.")
+            "--no-sandbox on a machine or container that holds nothing else of value."
+        )
     return path
 
 
@@ -66,7 +83,8 @@ def check_available() -> None:
         raise SandboxUnavailable(
             f"the sandbox needs Linux (bubblewrap and namespaces); this is {platform.system()}. Grade inside a "
             "Linux virtual machine or container (e.g. the course's Binder or Docker image), or pass --no-sandbox "
-            "on a machine that holds nothing else of value.")
+            "on a machine that holds nothing else of value."
+        )
     argv = _base_args(_bwrap())[0] + ["--", sys.executable, "-c", "pass"]
     done = subprocess.run(argv, capture_output=True, text=True)
     if done.returncode != 0:
@@ -75,35 +93,77 @@ def check_available() -> None:
             f"bubblewrap could not create a sandbox here ({reason}). User namespaces may be disabled: as root, "
             "`sysctl -w kernel.unprivileged_userns_clone=1` (Debian) or `sysctl -w user.max_user_namespaces=15000`; "
             "in a container, start it with --privileged or a seccomp profile that allows unshare/clone; or run "
-            "the grader as root. Otherwise pass --no-sandbox on a machine that holds nothing else of value.")
+            "the grader as root. Otherwise pass --no-sandbox on a machine that holds nothing else of value."
+        )
 
 
 def _readonly_roots() -> list[str]:
     """Folders the sandbox sees read-only: the system and this Python environment."""
     roots = ["/usr", "/etc", "/opt"] if Path("/opt").is_dir() else ["/usr", "/etc"]
-    python = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-              sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    python = {
+        sys.prefix,
+        sys.base_prefix,
+        sys.exec_prefix,
+        sys.base_exec_prefix,
+        sysconfig.get_paths()["purelib"],
+        sysconfig.get_paths()["platlib"],
+    }
     roots += sorted(p for p in python if p and Path(p).is_dir())
     # a folder inside another is bound with it
     return [r for r in roots if not any(r != o and r.startswith(o.rstrip("/") + "/") for o in roots)]
 
 
-def _base_args(bwrap: str) -> tuple[list[str], "_Made"]:
+def _base_args(bwrap: str) -> tuple[list[str], _Made]:
     """bwrap's arguments for the namespaces and the read-only system, common to every sandbox.
 
     Returns the arguments and the folders they make exist inside (for `_parents`): the roots of the trees
     mounted (whose sub-folders all exist) and the single folders created.
     """
-    args = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
-            "--die-with-parent", "--new-session", "--hostname", "sandbox"]
+    args = [
+        bwrap,
+        "--unshare-ipc",
+        "--unshare-pid",
+        "--unshare-net",
+        "--unshare-uts",
+        "--unshare-cgroup-try",
+        "--die-with-parent",
+        "--new-session",
+        "--hostname",
+        "sandbox",
+    ]
     if os.geteuid() != 0:
         args.append("--unshare-user")  # unprivileged bwrap needs a user namespace
     # The private, writable mounts first: a read-only root below them (a virtual environment under /tmp,
     # as in a CI clone) is then bound on top instead of being hidden by them.
     size = str(TMPFS_BYTES)
-    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", size, "--tmpfs", "/tmp",
-             "--perms", "1777", "--size", size, "--tmpfs", "/dev/shm", "--perms", "0755", "--dir", "/home",
-             "--perms", "1777", "--size", size, "--tmpfs", SANDBOX_HOME]
+    args += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--perms",
+        "1777",
+        "--size",
+        size,
+        "--tmpfs",
+        "/tmp",
+        "--perms",
+        "1777",
+        "--size",
+        size,
+        "--tmpfs",
+        "/dev/shm",
+        "--perms",
+        "0755",
+        "--dir",
+        "/home",
+        "--perms",
+        "1777",
+        "--size",
+        size,
+        "--tmpfs",
+        SANDBOX_HOME,
+    ]
     # the fresh tmpfs folders exist but hold nothing yet; /dev and /proc come whole
     made = _Made(trees={"/dev", "/proc"}, folders={"/tmp", "/dev/shm", "/home", SANDBOX_HOME})
     for root in _readonly_roots():
@@ -144,8 +204,9 @@ def _parents(path: str, made: _Made) -> list[str]:
     return args
 
 
-def sandbox_command(kernel_cmd: list[str], *, folder: Path, sockets: Path, library: Path,
-                    env: dict[str, str]) -> list[str]:
+def sandbox_command(
+    kernel_cmd: list[str], *, folder: Path, sockets: Path, library: Path, env: dict[str, str]
+) -> list[str]:
     """The bwrap command line that runs `kernel_cmd` in the sandbox.
 
     Parameters
@@ -174,13 +235,22 @@ def sandbox_command(kernel_cmd: list[str], *, folder: Path, sockets: Path, libra
 def kernel_env(source: dict[str, str], library: Path, uid: int | None, workdir: str) -> dict[str, str]:
     """The environment inside the sandbox: a clean PATH, HOME, the library on PYTHONPATH, the grader's limits."""
     env = {k: source[k] for k in PASSED_ENV if k in source}
-    env.update({
-        "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": SANDBOX_HOME, "USER": "student", "LOGNAME": "student", "PYTHONPATH": str(library),
-        "PYTHONDONTWRITEBYTECODE": "1", "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython",
-        "JUPYTER_RUNTIME_DIR": "/tmp/jupyter", "COURSE_GRADER_SANDBOX": "1",
-        "COURSE_GRADER_STAGE": STAGE, "COURSE_GRADER_WORKDIR": workdir,
-    })
+    env.update(
+        {
+            "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
+            "HOME": SANDBOX_HOME,
+            "USER": "student",
+            "LOGNAME": "student",
+            "PYTHONPATH": str(library),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "MPLCONFIGDIR": "/tmp/matplotlib",
+            "IPYTHONDIR": "/tmp/ipython",
+            "JUPYTER_RUNTIME_DIR": "/tmp/jupyter",
+            "COURSE_GRADER_SANDBOX": "1",
+            "COURSE_GRADER_STAGE": STAGE,
+            "COURSE_GRADER_WORKDIR": workdir,
+        }
+    )
     env.setdefault("MPLBACKEND", "Agg")
     if uid is not None:
         env["COURSE_GRADER_UID"] = str(uid)
@@ -238,8 +308,9 @@ class SandboxKernelManager(AsyncKernelManager):
         if uid is not None:  # the kernel creates its sockets here; locked again once it has (post start)
             os.chown(sockets, uid, uid)
             os.chmod(sockets / "kernel.json", 0o644)
-        env = kernel_env(dict(kw.get("env") or os.environ), Path(self.library), uid,
-                         f"{SANDBOX_HOME}/{folder.name or 'work'}")
+        env = kernel_env(
+            dict(kw.get("env") or os.environ), Path(self.library), uid, f"{SANDBOX_HOME}/{folder.name or 'work'}"
+        )
         cmd = sandbox_command(kernel_cmd, folder=folder, sockets=sockets, library=Path(self.library), env=env)
         kw["env"] = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
         kw["cwd"] = str(sockets)

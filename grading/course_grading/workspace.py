@@ -49,15 +49,17 @@ class Workspace:
     release_directory: str = "release"
 
     @classmethod
-    def create(cls, root: str | os.PathLike, course_dir: str | os.PathLike, assignment: str,
-               extra_config: str = "") -> Workspace:
+    def create(
+        cls, root: str | os.PathLike, course_dir: str | os.PathLike, assignment: str, extra_config: str = ""
+    ) -> Workspace:
         """Copy `assignment`'s source from `course_dir` into a new course directory at `root`."""
         course_dir, root = Path(course_dir).resolve(), Path(root).resolve()
         dirs = course_directories(course_dir)
         source = course_dir / dirs["source_directory"] / assignment
         if not (source / f"{assignment}.ipynb").is_file():
             raise FileNotFoundError(
-                f"No source notebook {source / (assignment + '.ipynb')}: check the assignment name and --course-dir.")
+                f"No source notebook {source / (assignment + '.ipynb')}: check the assignment name and --course-dir."
+            )
         root.mkdir(parents=True, exist_ok=True)
         shutil.copytree(source, root / dirs["source_directory"] / assignment)
         course_config = course_dir / CONFIG_FILE
@@ -73,11 +75,17 @@ class Workspace:
         (root / CONFIG_FILE).write_text("\n".join(lines) + "\n")
         return cls(root, assignment, dirs["source_directory"], dirs["release_directory"])
 
-    def nbgrader(self, *args: str, env: dict[str, str] | None = None,
-                 check: bool = True) -> subprocess.CompletedProcess:
+    def nbgrader(
+        self, *args: str, env: dict[str, str] | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess:
         """Run `python -m nbgrader ARGS` in the workspace; raise with nbgrader's log if it fails and `check`."""
-        done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=self.root, env=nbgrader_env(env),
-                              capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "nbgrader", *args],
+            cwd=self.root,
+            env=nbgrader_env(env),
+            capture_output=True,
+            text=True,
+        )
         if check and done.returncode != 0:
             raise RuntimeError(f"nbgrader {' '.join(args)} failed (exit {done.returncode}):\n{done.stderr[-4000:]}")
         return done
