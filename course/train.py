@@ -6,7 +6,7 @@ import copy
 import math
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Union
 
 import torch
@@ -110,7 +110,7 @@ class EarlyStopping:
 
 def train_one_epoch(
     model: nn.Module,
-    batches: Batches,
+    batches: Iterable[tuple[torch.Tensor, torch.Tensor]],
     optimizer: torch.optim.Optimizer,
     loss_fn: LossFn = F.cross_entropy,
     metrics: Sequence[str] = ("accuracy",),
@@ -303,6 +303,10 @@ def _fit(model, train, val, epochs, batch_size, optimizer, lr, loss_fn, metrics,
                       "and the returned History has the epochs so far (history.interrupted is True).",
                       stacklevel=3)
     return history
+
+
+# Forbid("course.fit") in an assignment's tests forbids the pieces of the loop as well (see course.guard).
+fit.__parts__ = (_fit, train_one_epoch, EarlyStopping.update)
 
 
 class _FunctionLR(LRScheduler):
