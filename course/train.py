@@ -222,6 +222,8 @@ def fit(
         uses (and advances) the global generator. Batches keep their own shuffling seed.
     progress
         Show a progress bar over the epochs.
+    device
+        Move the model there first (default: it stays where it is).
 
     Returns
     -------
