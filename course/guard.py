@@ -65,7 +65,9 @@ def _code_objects(obj: Any) -> list[types.CodeType]:
     if isinstance(obj, types.MethodType):
         return _code_objects(obj.__func__)
     if isinstance(obj, types.FunctionType):
-        return [obj.__code__]
+        # A function may list the public pieces it is built from (fit: train_one_epoch, ...) in __parts__:
+        # forbidding the function forbids them too, so splitting it up opens no way round a Forbid.
+        return [obj.__code__, *(c for part in getattr(obj, "__parts__", ()) for c in _code_objects(part))]
     if isinstance(obj, type):  # a class: its own __init__, __call__ and forward (nn.Module) count as using it
         codes = []
         for name in ("__init__", "__new__", "forward", "__call__"):

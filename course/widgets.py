@@ -173,12 +173,12 @@ def _trained(dataset: str, width: int, depth: int, weight_decay: float) -> tuple
     from course.train import fit
 
     x, y = _boundary_data(dataset)
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=[]):  # the initial weights; fit leaves the global generator alone itself
         torch.manual_seed(0)
         model = MLP(2, [width] * depth, int(y.max()) + 1)
-        optimizer = torch.optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
-        history = fit(model, (x, y), epochs=BOUNDARY_EPOCHS, batch_size=len(x), optimizer=optimizer,
-                      metrics=(), seed=0, progress=False)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
+    history = fit(model, (x, y), epochs=BOUNDARY_EPOCHS, batch_size=len(x), optimizer=optimizer,
+                  metrics=(), seed=0, progress=False)
     return model, history["train_loss"][-1]
 
 

@@ -169,6 +169,15 @@ def test_forbidden_python_functions_classes_and_properties():
         run_student(lambda t: t.posterior(np.zeros((1, 2))), truth, forbid=rule)
     with pytest.raises(ShortcutUsed, match="course.LeNet5"):
         run_student(lambda: course.LeNet5(), forbid=rule)
+    # fit is built from pieces a student could call instead: forbidding fit forbids them too
+    from course.train import EarlyStopping, train_one_epoch
+
+    data = [(torch.zeros(2, 2), torch.zeros(2, dtype=torch.long))]
+    model = torch.nn.Linear(2, 2)
+    with pytest.raises(ShortcutUsed, match="course.fit"):
+        run_student(lambda: train_one_epoch(model, data, torch.optim.SGD(model.parameters(), lr=0.1)), forbid=rule)
+    with pytest.raises(ShortcutUsed, match="course.fit"):
+        run_student(lambda: EarlyStopping(patience=1).update(0, 1.0, model), forbid=rule)
     run_student(lambda t: t.mu0, truth, forbid=rule)
     assert isinstance(truth, GaussianTruth)
 

@@ -1,6 +1,7 @@
 """Tests for fit, evaluate, accuracy and History."""
 
 import copy
+import warnings
 
 import pytest
 import torch
@@ -9,7 +10,7 @@ import torch.nn.functional as F
 
 from course.data.batches import Batches
 from course.models import MLP
-from course.train import History, accuracy, evaluate, fit
+from course.train import EarlyStopping, History, accuracy, evaluate, fit, train_one_epoch
 
 
 pytestmark = pytest.mark.usefixtures("seed_and_one_thread")
@@ -75,7 +76,7 @@ def test_early_stopping_stops_and_restores_best_weights():
     history = fit(model, (x, y), val, epochs=20, batch_size=16, lr=3e-2, early_stopping=2, progress=False)
     assert history.stopped_early
     assert history.epochs == 3  # best at 0, two worse epochs, stop
-    assert history.best_epoch == 0
+    assert history.best_epoch == 0 and history.weights_epoch == 0
     assert history["val_loss"][1] > history["val_loss"][0] and history["val_loss"][2] > history["val_loss"][0]
     after_one_epoch = copy.deepcopy(start)
     fit(after_one_epoch, (x, y), epochs=1, batch_size=16, lr=3e-2, progress=False)
@@ -86,8 +87,12 @@ def test_early_stopping_stops_and_restores_best_weights():
 
 def test_early_stopping_without_a_rise_runs_all_epochs():
     x, y = blobs()
-    history = fit(MLP(2, [8], 2), (x, y), (x, y), epochs=4, lr=1e-2, early_stopping=3, progress=False)
+    model = MLP(2, [8], 2)
+    history = fit(model, (x, y), (x, y), epochs=4, lr=1e-2, early_stopping=3, progress=False)
     assert history.epochs == 4 and not history.stopped_early
+    # the best weights are restored all the same, and the History says whose they are
+    assert history.weights_epoch == history.best_epoch
+    assert evaluate(model, (x, y))["loss"] == pytest.approx(history["val_loss"][history.best_epoch], rel=1e-5)
 
 
 def test_clip_grad_limits_the_gradient_norm_seen_by_the_optimizer():
@@ -240,3 +245,183 @@ def test_bad_data_raises_helpful_errors():
         accuracy(torch.zeros(3, 2), torch.zeros(2, dtype=torch.long))
     with pytest.raises(ValueError, match="accuracy\\(model, x, y\\)"):
         accuracy(model, x)
+
+
+def opposite_labels_run(**kwargs):
+    """A run whose val_loss rises after epoch 0: validation labels are the opposite of the training labels."""
+    x, y = blobs(64)
+    torch.manual_seed(1)
+    model = MLP(2, [8], 2)
+    history = fit(model, (x, y), (x, 1 - y), batch_size=16, lr=3e-2, progress=False, **kwargs)
+    return model, history, (x, 1 - y)
+
+
+def test_best_weights_are_restored_only_when_asked_or_with_early_stopping():
+    model, history, val = opposite_labels_run(epochs=4)
+    assert history.best_epoch == 0 and history.weights_epoch == 3  # the last weights, not the best
+    assert evaluate(model, val)["loss"] == pytest.approx(history["val_loss"][3], rel=1e-5)
+    model, history, val = opposite_labels_run(epochs=4, restore_best=True)
+    assert history.weights_epoch == history.best_epoch == 0 and not history.stopped_early
+    assert evaluate(model, val)["loss"] == pytest.approx(history["val_loss"][0], rel=1e-5)
+    model, history, val = opposite_labels_run(epochs=5, early_stopping=2, restore_best=False)
+    assert history.stopped_early and history.weights_epoch == 2 == history.epochs - 1
+    with pytest.raises(ValueError, match="restore_best.*val="):
+        fit(MLP(2, [4], 2), blobs(16), restore_best=True, progress=False)
+
+
+def test_fit_leaves_the_global_random_generator_as_it_was():
+    x, y = blobs()
+    model = MLP(2, [16], 2, dropout=0.5)  # dropout draws random numbers during training
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    fit(model, (x, y), (x, y), epochs=2, progress=False)
+    fit(model, (x, y), epochs=1, seed=7, progress=False)
+    assert torch.equal(torch.get_rng_state(), before)
+    # seed=None draws from the global generator instead, and moves it on: two runs differ
+    start = copy.deepcopy(model)
+    h1 = fit(model, (x, y), epochs=1, seed=None, progress=False)
+    assert not torch.equal(torch.get_rng_state(), before)
+    h2 = fit(start, (x, y), epochs=1, seed=None, progress=False)
+    assert h1["train_loss"] != h2["train_loss"]
+
+
+def test_regression_targets_need_metrics_off():
+    x = torch.linspace(-1, 1, 40)[:, None]
+    y = 3 * x + 0.5  # real-valued targets: "accuracy" would be meaningless
+    with pytest.raises(ValueError, match=r"values other than 0 and 1.*metrics=\(\)"):
+        fit(nn.Linear(1, 1), (x, y), epochs=1, loss_fn=F.mse_loss, progress=False)
+    with pytest.raises(ValueError, match=r"metrics=\(\)"):
+        accuracy(torch.zeros(3), torch.tensor([0.5, 1.0, 0.0]))
+    history = fit(nn.Linear(1, 1), (x, y), epochs=30, batch_size=8, lr=0.1, loss_fn=F.mse_loss, metrics=(),
+                  progress=False)
+    assert set(history) == {"train_loss"} and history["train_loss"][-1] < 0.1 * history["train_loss"][0]
+
+
+def sgd_lrs(model):
+    """An SGD optimizer (lr 0.1) and the list of learning rates it will use, one per step."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    lrs = []
+    optimizer.register_step_pre_hook(lambda opt, args, kwargs: lrs.append(opt.param_groups[0]["lr"]))
+    return optimizer, lrs
+
+
+def test_schedules_per_step_and_per_epoch_in_one_fit():
+    x, y = blobs(64)  # 4 batches of 16 per epoch
+    model = MLP(2, [8], 2)
+    optimizer, lrs = sgd_lrs(model)
+    fit(model, (x, y), epochs=2, batch_size=16, optimizer=optimizer, progress=False,
+        scheduler=lambda step: 0.1 if step < 6 else 0.01)  # two phases, in steps
+    assert lrs == pytest.approx([0.1] * 6 + [0.01] * 2)
+    optimizer, lrs = sgd_lrs(model)
+    fit(model, (x, y), epochs=3, batch_size=16, optimizer=optimizer, progress=False,
+        scheduler=lambda epoch: 0.1 if epoch < 2 else 0.02, scheduler_interval="epoch")
+    assert lrs == pytest.approx([0.1] * 8 + [0.02] * 4)
+    optimizer, lrs = sgd_lrs(model)
+    steps = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    fit(model, (x, y), epochs=3, batch_size=16, optimizer=optimizer, scheduler=steps, scheduler_interval="epoch",
+        progress=False)
+    assert lrs == pytest.approx([0.1] * 4 + [0.05] * 4 + [0.025] * 4)
+
+
+def test_reduce_lr_on_plateau_is_stepped_per_epoch_with_val_loss():
+    x, y = blobs(64)
+    torch.manual_seed(1)
+    model = MLP(2, [8], 2)
+    optimizer, lrs = sgd_lrs(model)
+    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.1, patience=1)
+    history = fit(model, (x, y), (x, 1 - y), epochs=4, batch_size=16, optimizer=optimizer, scheduler=plateau,
+                  progress=False)
+    assert history.best_epoch == 0  # epochs 1 and 2 are worse: after the second, the lr drops
+    assert lrs == pytest.approx([0.1] * 12 + [0.01] * 4)
+
+
+@pytest.mark.parametrize("make, kwargs, message", [
+    (lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(opt), {}, "ReduceLROnPlateau watches val_loss"),
+    (lambda opt: torch.optim.lr_scheduler.ReduceLROnPlateau(opt), dict(val=blobs(16), scheduler_interval="step"),
+     "once per epoch"),
+    (lambda opt: torch.optim.lr_scheduler.StepLR(opt, 1), dict(scheduler_interval="batch"), '"step" or "epoch"'),
+    (lambda opt: None, dict(scheduler_interval="epoch"), "pass one with scheduler="),
+    (lambda opt: 0.1, {}, "a function lr_at"),
+    (lambda opt: (lambda t: 0.0), {}, "must return a number > 0"),
+])
+def test_bad_schedulers(make, kwargs, message):
+    model = MLP(2, [4], 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=message):
+        fit(model, blobs(16), optimizer=optimizer, scheduler=make(optimizer), progress=False, **kwargs)
+
+
+def test_ignored_arguments_raise():
+    x, y = blobs(32)
+    model = MLP(2, [4], 2)
+    with pytest.raises(ValueError, match="lr=0.1 would be ignored: the optimizer"):
+        fit(model, (x, y), optimizer=torch.optim.SGD(model.parameters(), lr=0.5), lr=0.1, progress=False)
+    with pytest.raises(ValueError, match="lr=0.1 would be ignored: the scheduler function"):
+        fit(model, (x, y), lr=0.1, scheduler=lambda t: 0.01, progress=False)
+    with pytest.raises(ValueError, match="batch_size=32 would be ignored: train is already Batches of 8"):
+        fit(model, Batches(x, y, batch_size=8), batch_size=32, progress=False)
+    # the defaults are fine: a scheduler function with the default optimizer, and Batches without batch_size
+    assert fit(model, Batches(x, y, batch_size=8), epochs=1, scheduler=lambda t: 0.01, progress=False).epochs == 1
+
+
+class Interrupting(nn.Module):
+    """A linear model whose forward raises KeyboardInterrupt (like Ctrl-C) on call number `at` + 1."""
+
+    def __init__(self, at):
+        super().__init__()
+        self.linear, self.calls, self.at = nn.Linear(2, 2), 0, at
+
+    def forward(self, x):
+        self.calls += 1
+        if self.calls > self.at:
+            raise KeyboardInterrupt
+        return self.linear(x)
+
+
+def test_ctrl_c_returns_the_history_so_far_and_closes_the_bar(monkeypatch):
+    import tqdm.auto
+
+    bars, closed = [], []
+
+    class Bar(tqdm.auto.tqdm):
+        """A bar that closes only when told to (tqdm's own iterator also closes when it is dropped)."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            bars.append(self)  # held here: no closing when fit lets go of it either
+
+        def __iter__(self):
+            yield from self.iterable
+
+        def close(self):
+            closed.append(True)
+            super().close()
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    x, y = blobs(64)
+    model = Interrupting(at=8)  # 4 batches per epoch: Ctrl-C at the first batch of epoch 2
+    with pytest.warns(UserWarning, match="interrupted after 2 of 10 epochs.*partly trained"):
+        history = fit(model, (x, y), epochs=10, batch_size=16, progress=True)
+    assert history.interrupted and not history.stopped_early
+    assert history.epochs == 2 and len(history["train_loss"]) == 2 and history.weights_epoch is None
+    assert closed == [True]
+    # with early stopping the best weights come back, as at a normal end
+    model = Interrupting(at=4 + 1 + 4 + 1 + 2)  # epochs of 4 batches and 1 validation batch
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = fit(model, (x, y), (x, y), epochs=10, batch_size=16, early_stopping=5, progress=False)
+    assert history.interrupted and history.weights_epoch == history.best_epoch
+    assert "the weights of epoch" in str(caught[-1].message)
+
+
+def test_train_one_epoch_and_early_stopping_on_their_own():
+    x, y = blobs(64)
+    model = MLP(2, [8], 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    steps = []
+    result = train_one_epoch(model, Batches(x, y, batch_size=16), optimizer, after_step=lambda: steps.append(1))
+    assert set(result) == {"loss", "accuracy"} and len(steps) == 4
+    watcher = EarlyStopping(patience=2, keep_best=True)
+    stops = [watcher.update(epoch, loss, model) for epoch, loss in enumerate([1.0, 0.5, 0.5, 0.7, 0.4])]
+    assert stops == [False, False, False, True, False] and watcher.best_epoch == 4
+    assert watcher.restore(model) and not EarlyStopping().restore(model)

@@ -148,12 +148,13 @@ def lr_sweep(
     optimizer: str = "sgd",
     seed: int = 0,
     loss_fn: Callable | None = None,
-    batch_size: int = 128,
+    batch_size: int | None = None,
 ) -> dict[float, list[float]]:
     """Train a fresh model (same initial weights) for each learning rate; returns lr -> per-epoch training loss.
 
     `optimizer` is one of "sgd", "momentum", "nesterov", "rmsprop", "adam", "adamw"; `data` is what
-    `course.train.fit` accepts as training data (Batches or an (x, y) tuple).
+    `course.train.fit` accepts as training data (Batches or an (x, y) tuple); `batch_size` (default 128) is for
+    (x, y) data, Batches keep their own.
     """
     from course.train import fit  # the one training loop of the library
 
@@ -161,11 +162,11 @@ def lr_sweep(
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {sorted(OPTIMIZERS)}")
     curves = {}
     for lr in lrs:
-        with torch.random.fork_rng(devices=[]):
+        with torch.random.fork_rng(devices=[]):  # the same initial weights for every lr
             torch.manual_seed(seed)
             model = make_model()
-            history = fit(model, data, epochs=epochs, optimizer=OPTIMIZERS[optimizer](model.parameters(), lr),
-                          loss_fn=loss_fn, metrics=(), seed=seed, progress=False, batch_size=batch_size)
+        history = fit(model, data, epochs=epochs, optimizer=OPTIMIZERS[optimizer](model.parameters(), lr),
+                      loss_fn=loss_fn, metrics=(), seed=seed, progress=False, batch_size=batch_size)
         curves[float(lr)] = list(history["train_loss"])
     return curves
 
