@@ -1,17 +1,43 @@
 """The deep-learning course helper library: set-up, data, models, training, pictures and checks.
 
-    import course
-    device = course.setup(seed=0)
+import course
+device = course.setup(seed=0)
 """
 
 from course._meta import REPO_URL
-from course.data import (Batches, DownloadError, GaussianTruth, ImageSet, augment_shift_rotate, circles,
-                         gaussian_classes, load_fashion_mnist, load_mnist, regression_1d, spirals, two_moons,
-                         xor_data)
+from course.data import (
+    Batches,
+    DownloadError,
+    GaussianTruth,
+    ImageSet,
+    augment_shift_rotate,
+    circles,
+    gaussian_classes,
+    load_fashion_mnist,
+    load_mnist,
+    regression_1d,
+    spirals,
+    two_moons,
+    xor_data,
+)
+
 # Device plumbing (available_cpus, idle_cpus, auto_threads, model_device, ...) stays in course.device.
 from course.device import get_device, seed_everything, set_threads, setup
-from course.models import (MLP, VAE, ConvAutoencoder, DenseAutoencoder, Discriminator, Generator, LeNet5,
-                           LeNet5Classic, LinearAutoencoder, SmallCNN, count_parameters, train_gan, vae_loss)
+from course.models import (
+    MLP,
+    VAE,
+    ConvAutoencoder,
+    DenseAutoencoder,
+    Discriminator,
+    Generator,
+    LeNet5,
+    LeNet5Classic,
+    LinearAutoencoder,
+    SmallCNN,
+    count_parameters,
+    train_gan,
+    vae_loss,
+)
 from course.train import History, accuracy, evaluate, fit
 
 # The sub-modules course.checks, course.viz (matplotlib) and course.widgets (ipywidgets) load when first
@@ -37,10 +63,42 @@ def __dir__() -> list[str]:
 __version__ = "0.1.0"
 
 __all__ = [
-    "REPO_URL", "Batches", "DownloadError", "GaussianTruth", "ImageSet", "augment_shift_rotate", "circles",
-    "gaussian_classes", "load_fashion_mnist", "load_mnist", "regression_1d", "spirals", "two_moons", "xor_data",
-    "get_device", "seed_everything", "set_threads", "setup",
-    "MLP", "VAE", "ConvAutoencoder", "DenseAutoencoder", "Discriminator", "Generator", "LeNet5", "LeNet5Classic",
-    "LinearAutoencoder", "SmallCNN", "count_parameters", "train_gan", "vae_loss",
-    "History", "accuracy", "evaluate", "fit", "checks", "viz", "widgets",
+    "REPO_URL",
+    "Batches",
+    "DownloadError",
+    "GaussianTruth",
+    "ImageSet",
+    "augment_shift_rotate",
+    "circles",
+    "gaussian_classes",
+    "load_fashion_mnist",
+    "load_mnist",
+    "regression_1d",
+    "spirals",
+    "two_moons",
+    "xor_data",
+    "get_device",
+    "seed_everything",
+    "set_threads",
+    "setup",
+    "MLP",
+    "VAE",
+    "ConvAutoencoder",
+    "DenseAutoencoder",
+    "Discriminator",
+    "Generator",
+    "LeNet5",
+    "LeNet5Classic",
+    "LinearAutoencoder",
+    "SmallCNN",
+    "count_parameters",
+    "train_gan",
+    "vae_loss",
+    "History",
+    "accuracy",
+    "evaluate",
+    "fit",
+    "checks",
+    "viz",
+    "widgets",
 ]

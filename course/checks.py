@@ -6,15 +6,29 @@ the reference is computed, with the shortcuts a part forbids traced.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Mapping, NoReturn
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NoReturn
 
 import numpy as np
 
 from course.device import to_numpy
 from course.guard import Forbid, ShortcutUsed, label_of, numpy_only, plain, run_student, run_tests
 
-__all__ = ["CheckFailed", "Forbid", "ShortcutUsed", "call_student", "check_close", "check_dtype", "check_function", "check_shape",
-           "gradient_check", "numerical_gradient", "numpy_only", "run_student", "run_tests"]
+__all__ = [
+    "CheckFailed",
+    "Forbid",
+    "ShortcutUsed",
+    "call_student",
+    "check_close",
+    "check_dtype",
+    "check_function",
+    "check_shape",
+    "gradient_check",
+    "numerical_gradient",
+    "numpy_only",
+    "run_student",
+    "run_tests",
+]
 
 
 class CheckFailed(AssertionError):
@@ -92,16 +106,20 @@ def check_close(actual: Any, expected: Any, name: str = "value", rtol: float = 1
     bad_nan = np.isnan(got) & ~np.isnan(want)
     if bad_nan.any():
         where = tuple(int(i) for i in np.argwhere(bad_nan)[0])
-        _fail(f"{name} contains NaN (first at index {where}) where the reference is {want[where]:.6g}: "
-              "look for a division by zero, log of 0 or an overflow.")
+        _fail(
+            f"{name} contains NaN (first at index {where}) where the reference is {want[where]:.6g}: "
+            "look for a division by zero, log of 0 or an overflow."
+        )
     close = np.isclose(got, want, rtol=rtol, atol=atol, equal_nan=True)
     if not close.all():
         diff = np.where(close, 0.0, np.abs(got - want))
         diff = np.nan_to_num(diff, nan=np.inf)
         idx = np.unravel_index(int(np.argmax(diff)), diff.shape) if diff.ndim else ()
-        where = f" at index {tuple(int(i) for i in idx)}" if idx else ""
-        _fail(f"{name} is wrong{where}: got {got[idx]:.6g}, expected {want[idx]:.6g} "
-              f"({int((~close).sum())} of {close.size} entries differ; rtol={rtol}, atol={atol}).")
+        at = f" at index {tuple(int(i) for i in idx)}" if idx else ""
+        _fail(
+            f"{name} is wrong{at}: got {got[idx]:.6g}, expected {want[idx]:.6g} "
+            f"({int((~close).sum())} of {close.size} entries differ; rtol={rtol}, atol={atol})."
+        )
 
 
 def _describe_args(args: tuple) -> str:
@@ -109,8 +127,14 @@ def _describe_args(args: tuple) -> str:
     return ", ".join(_short(a, 60) for a in args)
 
 
-def call_student(student_fn: Callable, *args: Any, name: str | None = None, forbid: Forbid | None = None,
-                 label: str = "", **kwargs: Any) -> Any:
+def call_student(
+    student_fn: Callable,
+    *args: Any,
+    name: str | None = None,
+    forbid: Forbid | None = None,
+    label: str = "",
+    **kwargs: Any,
+) -> Any:
     """`run_student` with the student's errors turned into readable `CheckFailed` messages.
 
     Parameters
@@ -135,8 +159,10 @@ def call_student(student_fn: Callable, *args: Any, name: str | None = None, forb
     except ShortcutUsed:
         raise
     except NotImplementedError:
-        _fail(f"{name} is not implemented yet (it raised NotImplementedError): replace the "
-              "`raise NotImplementedError()` line with your code.")
+        _fail(
+            f"{name} is not implemented yet (it raised NotImplementedError): replace the "
+            "`raise NotImplementedError()` line with your code."
+        )
     except TypeError as err:
         if str(err).startswith(f"the result of {name}"):
             _fail(f"{err}{' -- ' + label if label else ''}.")
@@ -145,9 +171,15 @@ def call_student(student_fn: Callable, *args: Any, name: str | None = None, forb
         _fail(f"{name} raised {type(err).__name__}: {err}{' -- ' + label if label else ''}.")
 
 
-def check_function(student_fn: Callable, reference_fn: Callable, cases: Iterable[tuple] | Mapping[str, tuple],
-                   name: str | None = None, rtol: float = 1e-5, atol: float = 1e-8,
-                   forbid: Forbid | None = None) -> None:
+def check_function(
+    student_fn: Callable,
+    reference_fn: Callable,
+    cases: Iterable[tuple] | Mapping[str, tuple],
+    name: str | None = None,
+    rtol: float = 1e-5,
+    atol: float = 1e-8,
+    forbid: Forbid | None = None,
+) -> None:
     """Call the student's function, then the reference, on each case and compare the results.
 
     The student's function runs first, in a thread of its own (`run_student`), so it cannot reach the
@@ -155,12 +187,16 @@ def check_function(student_fn: Callable, reference_fn: Callable, cases: Iterable
     """
     __tracebackhide__ = True
     name = name or label_of(student_fn)
-    items = cases.items() if isinstance(cases, Mapping) else (
-        (f"case {i + 1}", c) for i, c in enumerate(cases))
+    items = cases.items() if isinstance(cases, Mapping) else ((f"case {i + 1}", c) for i, c in enumerate(cases))
     for label, args in items:
         args = args if isinstance(args, tuple) else (args,)
-        got = call_student(student_fn, *_copy_args(args), name=name, forbid=forbid,
-                           label=f"on {label} with inputs ({_describe_args(args)})")
+        got = call_student(
+            student_fn,
+            *_copy_args(args),
+            name=name,
+            forbid=forbid,
+            label=f"on {label} with inputs ({_describe_args(args)})",
+        )
         expected = reference_fn(*_copy_args(args))
         try:
             check_close(got, expected, name=f"the output of {name}", rtol=rtol, atol=atol)
@@ -195,9 +231,15 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, eps: flo
     return grad
 
 
-def gradient_check(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
-                   rtol: float = 1e-4, atol: float = 1e-6, name: str = "gradient",
-                   forbid: Forbid | None = None) -> float:
+def gradient_check(
+    f: Callable[[np.ndarray], float],
+    grad_f: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    rtol: float = 1e-4,
+    atol: float = 1e-6,
+    name: str = "gradient",
+    forbid: Forbid | None = None,
+) -> float:
     """Compare an analytic gradient `grad_f` (the student's) with central differences of `f`; return the relative error.
 
     `grad_f` is called through `call_student` (its own thread, `forbid` traced) before `f` is evaluated.
@@ -212,7 +254,9 @@ def gradient_check(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
     rel = float(np.max(np.abs(analytic - numeric) / scale))
     if not np.allclose(analytic, numeric, rtol=rtol, atol=atol):
         idx = np.unravel_index(int(np.argmax(np.abs(analytic - numeric))), numeric.shape)
-        _fail(f"{name} disagrees with the numerical gradient: at index {tuple(int(i) for i in idx)} you have "
-              f"{analytic[idx]:.6g}, central differences give {numeric[idx]:.6g} (relative error {rel:.2e}). "
-              "Check the chain rule and signs.")
+        _fail(
+            f"{name} disagrees with the numerical gradient: at index {tuple(int(i) for i in idx)} you have "
+            f"{analytic[idx]:.6g}, central differences give {numeric[idx]:.6g} (relative error {rel:.2e}). "
+            "Check the chain rule and signs."
+        )
     return rel

@@ -25,7 +25,8 @@ import sys
 import threading
 import time
 import types
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = ["Forbid", "ShortcutUsed", "numpy_only", "run_student", "run_tests"]
 
@@ -113,11 +114,17 @@ class Forbid:
                 raise TypeError(f"Forbid cannot trace {name!r} ({type(obj).__name__})")
 
     def __or__(self, other: Forbid) -> Forbid:
-        return Forbid(*self.names, *other.names, modules=self.modules + other.modules,
-                      why=self.why if self.why == other.why else f"{self.why}; {other.why}")
+        return Forbid(
+            *self.names,
+            *other.names,
+            modules=self.modules + other.modules,
+            why=self.why if self.why == other.why else f"{self.why}; {other.why}",
+        )
 
     def _in_modules(self, module: str | None) -> bool:
-        return bool(module) and any(module == m or module.startswith(m + ".") for m in self.modules)
+        if not module:
+            return False
+        return any(module == m or module.startswith(m + ".") for m in self.modules)
 
     def match(self, frame: types.FrameType, event: str, arg: Any) -> str | None:
         """The forbidden name this profiler event is a call of, or None."""
@@ -175,8 +182,9 @@ def plain(value: Any, name: str = "the result", depth: int = 0) -> Any:
     if kind in (tuple, list):
         return kind(plain(v, f"{name}[{i}]", depth + 1) for i, v in enumerate(value))
     if kind is dict:
-        return {plain(k, f"a key of {name}", depth + 1): plain(v, f"{name}[{k!r}]", depth + 1)
-                for k, v in value.items()}
+        return {
+            plain(k, f"a key of {name}", depth + 1): plain(v, f"{name}[{k!r}]", depth + 1) for k, v in value.items()
+        }
     raise TypeError(f"{name} has type {kind.__name__}: return numbers, arrays or tensors (or tuples of them)")
 
 
@@ -205,8 +213,9 @@ def _interrupt(worker: threading.Thread, finished: threading.Event, wait: float 
         finished.wait(0.1)
 
 
-def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: str | None = None,
-                convert: bool = True, **kwargs: Any) -> Any:
+def run_student(
+    fn: Callable, *args: Any, forbid: Forbid | None = None, name: str | None = None, convert: bool = True, **kwargs: Any
+) -> Any:
     """Call a student's `fn(*args, **kwargs)` in a fresh thread, tracing forbidden calls; return its result.
 
     Parameters
@@ -264,8 +273,8 @@ def run_student(fn: Callable, *args: Any, forbid: Forbid | None = None, name: st
         _interrupt(worker, finished)
         raise
     worker.join()
-    if "used" in box:
-        raise ShortcutUsed(f"your {label} called {box['used']}: {forbid.why}.") from None
+    if "used" in box:  # only a Forbid records a use
+        raise ShortcutUsed(f"your {label} called {box['used']}: {forbid.why if forbid else ''}.") from None
     if "error" in box:
         raise box["error"]
     return box["result"]

@@ -8,9 +8,9 @@ conversion to HTML) still stores a picture instead of a dead widget.
 
 import os
 import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Callable, Iterator
 
 import ipywidgets as widgets
 import torch
@@ -93,7 +93,13 @@ def _style() -> dict:
 
 # ---- learning rate -------------------------------------------------------------------------
 
-LR_OPTIMIZERS = {"SGD": "sgd", "SGD + momentum": "momentum", "Nesterov": "nesterov", "RMSprop": "rmsprop", "Adam": "adam"}
+LR_OPTIMIZERS = {
+    "SGD": "sgd",
+    "SGD + momentum": "momentum",
+    "Nesterov": "nesterov",
+    "RMSprop": "rmsprop",
+    "Adam": "adam",
+}
 LR_START, LR_STEPS = (-4.0, 1.5), 60
 
 
@@ -103,8 +109,15 @@ def draw_lr(lr: float, optimizer: str) -> Figure:
     path = optimizer_trajectories(elongated_bowl, LR_START, {optimizer: lambda p: make(p, lr)}, steps=LR_STEPS)
     fig = new_figure(11, 4.2)
     surface_ax, loss_ax = fig.subplots(1, 2, width_ratios=[3, 2])
-    plot_trajectories(elongated_bowl, path, (-5, 5), (-2.5, 2.5), ax=surface_ax, resolution=120,
-                      title="Path on the loss surface 0.5 (x² + 25 y²)")
+    plot_trajectories(
+        elongated_bowl,
+        path,
+        (-5, 5),
+        (-2.5, 2.5),
+        ax=surface_ax,
+        resolution=120,
+        title="Path on the loss surface 0.5 (x² + 25 y²)",
+    )
     with torch.no_grad():
         losses = elongated_bowl(torch.tensor(path[optimizer])).numpy()
     loss_ax.plot(range(len(losses)), losses, color="C1", marker=".", markersize=3)
@@ -119,10 +132,19 @@ def draw_lr(lr: float, optimizer: str) -> Figure:
 def lr_explorer() -> Figure | widgets.VBox:
     """Learning-rate slider and optimiser menu: watch the path and the loss on a fixed 2-D problem."""
     controls = {
-        "lr": widgets.FloatLogSlider(value=0.03, base=10, min=-3, max=0.5, step=0.05, description="learning rate",
-                                     readout_format=".3g", **_style()),
-        "optimizer": widgets.Dropdown(options=list(LR_OPTIMIZERS), value="SGD", description="optimiser",
-                                      style={"description_width": "initial"}),
+        "lr": widgets.FloatLogSlider(
+            value=0.03,
+            base=10,
+            min=-3,
+            max=0.5,
+            step=0.05,
+            description="learning rate",
+            readout_format=".3g",
+            **_style(),
+        ),
+        "optimizer": widgets.Dropdown(
+            options=list(LR_OPTIMIZERS), value="SGD", description="optimiser", style={"description_width": "initial"}
+        ),
     }
     return _explorer(draw_lr, controls)
 
@@ -145,9 +167,10 @@ def draw_gradient_flow(activation: str, depth: int, init: str = "PyTorch default
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(0)
         model = MLP(2, [32] * depth, 2, activation=activation)
-        if INITS[init] is not None:
+        init_weight = INITS[init]
+        if init_weight is not None:
             for linear in model.linears:
-                INITS[init](linear.weight)
+                init_weight(linear.weight)
                 nn.init.zeros_(linear.bias)
     return plot_gradient_histograms(model, x, y, title=f"{depth} hidden {activation} layers, {init} initialisation")
 
@@ -155,16 +178,25 @@ def draw_gradient_flow(activation: str, depth: int, init: str = "PyTorch default
 def gradient_flow_explorer() -> Figure | widgets.VBox:
     """Activation menu, depth slider and initialisation menu: see gradients vanish (or not) layer by layer."""
     controls = {
-        "activation": widgets.Dropdown(options=["sigmoid", "tanh", "relu", "leaky_relu", "gelu"], value="sigmoid",
-                                       description="activation", style={"description_width": "initial"}),
+        "activation": widgets.Dropdown(
+            options=["sigmoid", "tanh", "relu", "leaky_relu", "gelu"],
+            value="sigmoid",
+            description="activation",
+            style={"description_width": "initial"},
+        ),
         "depth": widgets.IntSlider(value=6, min=1, max=20, description="hidden layers", **_style()),
-        "init": widgets.Dropdown(options=list(INITS), value="PyTorch default", description="initialisation",
-                                 style={"description_width": "initial"}),
+        "init": widgets.Dropdown(
+            options=list(INITS),
+            value="PyTorch default",
+            description="initialisation",
+            style={"description_width": "initial"},
+        ),
     }
     return _explorer(draw_gradient_flow, controls)
 
 
 # ---- decision boundary ---------------------------------------------------------------------
+
 
 @lru_cache(maxsize=32)
 def _trained(dataset: str, width: int, depth: int, weight_decay: float) -> tuple[nn.Module, float]:
@@ -177,8 +209,16 @@ def _trained(dataset: str, width: int, depth: int, weight_decay: float) -> tuple
         torch.manual_seed(0)
         model = MLP(2, [width] * depth, int(y.max()) + 1)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.02, weight_decay=weight_decay)
-    history = fit(model, (x, y), epochs=BOUNDARY_EPOCHS, batch_size=len(x), optimizer=optimizer,
-                  metrics=(), seed=0, progress=False)
+    history = fit(
+        model,
+        (x, y),
+        epochs=BOUNDARY_EPOCHS,
+        batch_size=len(x),
+        optimizer=optimizer,
+        metrics=(),
+        seed=0,
+        progress=False,
+    )
     return model, history["train_loss"][-1]
 
 
@@ -194,19 +234,26 @@ def draw_boundary(dataset: str, width: int, depth: int, weight_decay: float) -> 
 
     x, y = _boundary_data(dataset)
     model, loss = _trained(dataset, width, depth, weight_decay)
-    title = (f"{depth} hidden layer(s) of width {width}, weight decay {weight_decay:g}\n"
-             f"training loss {loss:.3f}, training accuracy {accuracy(model, x, y):.1%}")
+    title = (
+        f"{depth} hidden layer(s) of width {width}, weight decay {weight_decay:g}\n"
+        f"training loss {loss:.3f}, training accuracy {accuracy(model, x, y):.1%}"
+    )
     return plot_decision_boundary(model, x, y, resolution=150, title=title)
 
 
 def boundary_explorer() -> Figure | widgets.VBox:
     """Width, depth and weight-decay controls: retrain a small network and redraw its decision boundary."""
     controls = {
-        "dataset": widgets.Dropdown(options=["two moons", "spirals"], value="two moons", description="data",
-                                    style={"description_width": "initial"}),
+        "dataset": widgets.Dropdown(
+            options=["two moons", "spirals"],
+            value="two moons",
+            description="data",
+            style={"description_width": "initial"},
+        ),
         "width": widgets.SelectionSlider(options=[2, 4, 8, 16, 32, 64], value=16, description="width", **_style()),
         "depth": widgets.IntSlider(value=2, min=1, max=4, description="hidden layers", **_style()),
-        "weight_decay": widgets.SelectionSlider(options=[0.0, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1], value=0.0,
-                                                description="weight decay", **_style()),
+        "weight_decay": widgets.SelectionSlider(
+            options=[0.0, 1e-4, 1e-3, 1e-2, 3e-2, 1e-1], value=0.0, description="weight decay", **_style()
+        ),
     }
     return _explorer(draw_boundary, controls)

@@ -414,6 +414,14 @@ def test_ctrl_c_returns_the_history_so_far_and_closes_the_bar(monkeypatch):
     assert "the weights of epoch" in str(caught[-1].message)
 
 
+def test_under_the_grader_an_interrupt_stops_the_cell(monkeypatch):
+    """nbgrader's time limit arrives as KeyboardInterrupt: fit must not swallow it and let the cell run on."""
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    x, y = blobs(64)
+    with pytest.raises(KeyboardInterrupt):
+        fit(Interrupting(at=8), (x, y), epochs=10, batch_size=16, progress=False)
+
+
 def test_train_one_epoch_and_early_stopping_on_their_own():
     x, y = blobs(64)
     model = MLP(2, [8], 2)

@@ -115,7 +115,7 @@ def tree_files(repo: Path, ref: str) -> dict[str, tuple[str, bytes]]:
 
 def student_pyproject(text: str) -> str:
     """pyproject.toml without the `instructor` and `dev` extras (they name the grader and developer tools)
-    and without the pytest settings (the edition has no tests)."""
+    and without the pytest, ruff and mypy settings (the edition has no tests, and ruff's names the grader)."""
     out: list[str] = []
     section, skipping_array, skipping_section = "", False, False
     for line in text.splitlines():
@@ -125,7 +125,7 @@ def student_pyproject(text: str) -> str:
             continue
         if stripped.startswith("["):
             section = stripped.strip("[]")
-            skipping_section = section == "tool.pytest.ini_options"
+            skipping_section = section == "tool.pytest.ini_options" or section.startswith(("tool.ruff", "tool.mypy"))
         if skipping_section:
             continue
         key = stripped.split("=", 1)[0].strip()

@@ -9,7 +9,7 @@ new permutation, and the whole sequence of epochs is the same for the same seed.
 from __future__ import annotations
 
 import math
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -77,8 +77,10 @@ class Batches:
             yield xb, yb
 
     def __repr__(self) -> str:
-        return (f"Batches(n={len(self.x):,}, batch_size={self.batch_size}, batches={len(self)}, "
-                f"shuffle={self.shuffle}, augment={self.augment is not None}, device={self.x.device})")
+        return (
+            f"Batches(n={len(self.x):,}, batch_size={self.batch_size}, batches={len(self)}, "
+            f"shuffle={self.shuffle}, augment={self.augment is not None}, device={self.x.device})"
+        )
 
 
 def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augmenter:
@@ -104,10 +106,13 @@ def augment_shift_rotate(max_shift: int = 2, max_degrees: float = 10.0) -> Augme
         cos, sin = torch.cos(angle), torch.sin(angle)
         # affine_grid maps each output position to the input position it reads from, in
         # coordinates scaled to [-1, 1] per axis; the h/w factors keep rotations true on non-square images.
-        theta = torch.stack([
-            torch.stack([cos, -sin * h / w, -2 * shift[:, 0] / w], dim=1),
-            torch.stack([sin * w / h, cos, -2 * shift[:, 1] / h], dim=1),
-        ], dim=1).to(device=xb.device, dtype=work)
+        theta = torch.stack(
+            [
+                torch.stack([cos, -sin * h / w, -2 * shift[:, 0] / w], dim=1),
+                torch.stack([sin * w / h, cos, -2 * shift[:, 1] / h], dim=1),
+            ],
+            dim=1,
+        ).to(device=xb.device, dtype=work)
         grid = F.affine_grid(theta, list(xb.shape), align_corners=False)
         out = F.grid_sample(xb.to(work), grid, mode="bilinear", padding_mode="zeros", align_corners=False)
         # A float32 grid reads ~1e-6 beside each pixel centre, so an image that does not move is passed

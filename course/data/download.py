@@ -19,8 +19,8 @@ import time
 import urllib.error
 import urllib.request
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from course._validate import check_positive_int
 

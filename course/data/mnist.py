@@ -33,8 +33,16 @@ TORCHVISION_DIRS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}  # <root>
 CLASSES = {
     "mnist": [str(d) for d in range(10)],
     "fashion-mnist": [
-        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
     ],
 }
 FULL_SIZES = {"train": 60_000, "test": 10_000}
@@ -61,16 +69,19 @@ class ImageSet:
         """Number of images."""
         return len(self.y)
 
-    def to(self, device: str | torch.device) -> "ImageSet":
+    def to(self, device: str | torch.device) -> ImageSet:
         """A copy with ``x`` and ``y`` on ``device``."""
         return replace(self, x=self.x.to(device), y=self.y.to(device))
 
     def __repr__(self) -> str:
-        return (f"ImageSet(name={self.name!r}, split={self.split!r}, n={len(self):,}, "
-                f"x={tuple(self.x.shape)} on {self.x.device}, source={self.source!r})")
+        return (
+            f"ImageSet(name={self.name!r}, split={self.split!r}, n={len(self):,}, "
+            f"x={tuple(self.x.shape)} on {self.x.device}, source={self.source!r})"
+        )
 
 
 # ---------------------------------------------------------------- reading, cached in memory
+
 
 @functools.lru_cache(maxsize=16)
 def _read_array(path: str, stamp: tuple[int, int], md5: str | None) -> np.ndarray:
@@ -109,6 +120,7 @@ def _read_pair(key: str, images: Path, labels: Path, check_md5: bool) -> tuple[t
 
 
 # ---------------------------------------------------------------- finding the files
+
 
 def _find_in(folder: Path, split: str) -> tuple[Path, Path] | None:
     """The split's images and labels files in ``folder`` (raw or .gz), or None."""
@@ -192,6 +204,7 @@ def _locate_full(key: str, split: str, data_dir, download: bool, verbose: bool) 
 
 # ---------------------------------------------------------------- the loaders
 
+
 def _subset(key: str, split: str) -> tuple[torch.Tensor, torch.Tensor, str]:
     folder = SUBSET_DIR / key
     paths = [folder / f"{stem}.gz" for stem in FILES[split]]
@@ -213,8 +226,7 @@ def _load(key: str, split: str, size: str, data_dir, download: bool, device, ver
         raise ValueError(f"size must be one of {SIZES}, got {size!r}")
     if size == "subset" and (data_dir is not None or download):
         raise ValueError(
-            'size="subset" always uses the shipped subset; drop data_dir/download, '
-            'or use size="auto" or size="full"'
+            'size="subset" always uses the shipped subset; drop data_dir/download, or use size="auto" or size="full"'
         )
     note = ""
     if size == "subset":

@@ -8,8 +8,8 @@ returns ``X`` and ``y`` float32 (N, 1) sorted by ``X``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -31,6 +31,7 @@ def _classification(X: Array, y: Array, rng: np.random.Generator) -> tuple[torch
 
 
 # ---------------------------------------------------------------- two Gaussians with a shared covariance
+
 
 @dataclass(eq=False)
 class GaussianTruth:
@@ -75,31 +76,31 @@ def gaussian_classes(
 ) -> tuple[torch.Tensor, torch.Tensor, GaussianTruth]:
     """Two Gaussian classes with a shared covariance; also returns the true model and logistic weights."""
     check_int(n, "n")
-    mu0, mu1, cov = (np.asarray(a, dtype=np.float64) for a in (mu0, mu1, cov))
-    if mu0.ndim != 1 or mu0.shape != mu1.shape:
-        raise ValueError(f"mu0 and mu1 must be vectors of the same length, got shapes {mu0.shape} and {mu1.shape}")
-    if cov.shape != (len(mu0), len(mu0)):
-        raise ValueError(f"cov must have shape {(len(mu0), len(mu0))}, got {cov.shape}")
-    if not np.allclose(cov, cov.T):
+    m0, m1, c = (np.asarray(a, dtype=np.float64) for a in (mu0, mu1, cov))
+    if m0.ndim != 1 or m0.shape != m1.shape:
+        raise ValueError(f"mu0 and mu1 must be vectors of the same length, got shapes {m0.shape} and {m1.shape}")
+    if c.shape != (len(m0), len(m0)):
+        raise ValueError(f"cov must have shape {(len(m0), len(m0))}, got {c.shape}")
+    if not np.allclose(c, c.T):
         raise ValueError("cov must be symmetric")
     try:
-        chol = np.linalg.cholesky(cov)
+        chol = np.linalg.cholesky(c)
     except np.linalg.LinAlgError:
         raise ValueError("cov must be positive definite (all eigenvalues > 0)") from None
     if not 0 < prior1 < 1:
         raise ValueError(f"prior1 is a probability strictly between 0 and 1, got {prior1!r}")
     rng = np.random.default_rng(seed)
     y = (rng.random(n) < prior1).astype(np.int64)
-    means = np.where(y[:, None] == 1, mu1, mu0)
-    X = means + rng.standard_normal((n, len(mu0))) @ chol.T
-    w = np.linalg.solve(cov, mu1 - mu0)
-    b = float(-0.5 * mu1 @ np.linalg.solve(cov, mu1) + 0.5 * mu0 @ np.linalg.solve(cov, mu0)
-              + np.log(prior1 / (1 - prior1)))
-    truth = GaussianTruth(mu0=mu0, mu1=mu1, cov=cov, prior1=float(prior1), w=w, b=b)
+    means = np.where(y[:, None] == 1, m1, m0)
+    X = means + rng.standard_normal((n, len(m0))) @ chol.T
+    w = np.linalg.solve(c, m1 - m0)
+    b = float(-0.5 * m1 @ np.linalg.solve(c, m1) + 0.5 * m0 @ np.linalg.solve(c, m0) + np.log(prior1 / (1 - prior1)))
+    truth = GaussianTruth(mu0=m0, mu1=m1, cov=c, prior1=float(prior1), w=w, b=b)
     return torch.from_numpy(X.astype(np.float32)), torch.from_numpy(y), truth
 
 
 # ---------------------------------------------------------------- non-linear shapes
+
 
 def xor_data(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Points in [-1, 1]^2 labelled 1 where x1 and x2 have different signs, then jittered by ``noise``."""

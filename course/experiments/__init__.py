@@ -1,1 +1,4 @@
-"""Small experiments behind the lectures' claims, one module per unit (import as ``from course.experiments import u01``)."""
+"""Small experiments behind the lectures' claims, one module per unit.
+
+Import them as ``from course.experiments import u01``.
+"""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -23,7 +23,7 @@ def xor_points() -> tuple[Tensor, Tensor]:
     return X, torch.tensor([0.0, 1.0, 1.0, 0.0])
 
 
-def best_linear_accuracy(X: Tensor, y: Tensor, angles: int = 720) -> float:
+def best_linear_accuracy(X: Tensor | np.ndarray, y: Tensor | np.ndarray, angles: int = 720) -> float:
     """Highest accuracy of any straight-line classifier sign(w.x + b), searched over `angles` directions of w.
 
     For each direction the points are projected onto w and every threshold between two projections
@@ -78,7 +78,9 @@ def bce_logits(logits: Tensor, targets: Tensor) -> Tensor:
     return F.binary_cross_entropy_with_logits(logits.reshape(-1), targets.reshape(-1).to(logits.dtype))
 
 
-def train_xor_net(seed: int = 0, steps: int = 1000, lr: float = 0.05, activation: str = "tanh") -> tuple[MLP, list[float]]:
+def train_xor_net(
+    seed: int = 0, steps: int = 1000, lr: float = 0.05, activation: str = "tanh"
+) -> tuple[MLP, list[float]]:
     """A 2-2-1 network trained on the four XOR points from the initial weights given by `seed`."""
     X, y = xor_points()
     torch.manual_seed(seed)

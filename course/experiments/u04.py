@@ -8,8 +8,8 @@ descent, SGD, momentum, Adagrad, RMSProp and Adam are compared.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
@@ -25,8 +25,15 @@ from course.viz import optimizer_trajectories
 # ---------------------------------------------------------------- Robbins-Monro on a noisy quadratic
 
 
-def noisy_quadratic(lr_at: Callable[[int], float], steps: int = 2000, chains: int = 1000, curvature: float = 1.0,
-                    noise: float = 1.0, start: float = 5.0, seed: int = 0) -> np.ndarray:
+def noisy_quadratic(
+    lr_at: Callable[[int], float],
+    steps: int = 2000,
+    chains: int = 1000,
+    curvature: float = 1.0,
+    noise: float = 1.0,
+    start: float = 5.0,
+    seed: int = 0,
+) -> np.ndarray:
     """Mean of theta_t^2 over `chains` independent SGD runs on f(theta) = curvature/2 theta^2 with noisy gradients.
 
     Step t uses the gradient estimate curvature * theta + noise * xi (xi ~ N(0, 1), fresh every step) and the
@@ -61,8 +68,9 @@ def flat_gradient(model: nn.Module, x: Tensor, y: Tensor) -> Tensor:
     return torch.cat([g.reshape(-1) for g in torch.autograd.grad(loss, params)])
 
 
-def gradient_noise(model: nn.Module, x: Tensor, y: Tensor, batch_sizes: Sequence[int], draws: int = 30,
-                   seed: int = 0) -> dict[int, float]:
+def gradient_noise(
+    model: nn.Module, x: Tensor, y: Tensor, batch_sizes: Sequence[int], draws: int = 30, seed: int = 0
+) -> dict[int, float]:
     """Mean of ||g_B - g||^2 between gradients on random batches of B examples and the full gradient g."""
     full = flat_gradient(model, x, y)
     generator = torch.Generator().manual_seed(seed)
@@ -78,8 +86,9 @@ def gradient_noise(model: nn.Module, x: Tensor, y: Tensor, batch_sizes: Sequence
     return noise
 
 
-def seconds_per_step(model: nn.Module, x: Tensor, y: Tensor, batch_sizes: Sequence[int],
-                     repeats: int = 5) -> dict[int, float]:
+def seconds_per_step(
+    model: nn.Module, x: Tensor, y: Tensor, batch_sizes: Sequence[int], repeats: int = 5
+) -> dict[int, float]:
     """Fastest of `repeats` timings of one gradient computation on the first B examples, for each B."""
     timings = {}
     for b in batch_sizes:
@@ -110,7 +119,7 @@ def spiral_net(seed: int = 0, hidden: Sequence[int] = (32, 32)) -> MLP:
 
 # name -> (build the optimiser from parameters, batch size). "GD" uses every example for each step.
 # Learning rates: a good one for each method, from the grid 0.001, 0.003, ..., 1 on this problem.
-NET_OPTIMIZERS: dict[str, tuple[Callable[[list], torch.optim.Optimizer], int | None]] = {
+NET_OPTIMIZERS: dict[str, tuple[Callable[[Iterable[nn.Parameter]], torch.optim.Optimizer], int | None]] = {
     "GD": (lambda params: torch.optim.SGD(params, lr=1.0), None),
     "SGD": (lambda params: torch.optim.SGD(params, lr=1.0), 32),
     "momentum": (lambda params: torch.optim.SGD(params, lr=0.1, momentum=0.9), 32),
@@ -131,8 +140,7 @@ class OptimizerRun:
     accuracy: float
 
 
-def compare_optimizers(epochs: int = 30, seed: int = 0,
-                       optimizers: dict | None = None) -> dict[str, OptimizerRun]:
+def compare_optimizers(epochs: int = 30, seed: int = 0, optimizers: dict | None = None) -> dict[str, OptimizerRun]:
     """Train the same spiral_net (same initial weights, same data, same epochs) with each optimiser.
 
     `optimizers` maps a name to (build the optimiser from parameters, batch size or None for full batch);
@@ -143,8 +151,15 @@ def compare_optimizers(epochs: int = 30, seed: int = 0,
     for name, (make, batch_size) in (optimizers or NET_OPTIMIZERS).items():
         batch_size = batch_size or len(x)
         model = spiral_net(seed)
-        history = fit(model, (x, y), epochs=epochs, batch_size=batch_size,
-                      optimizer=make(model.parameters()), seed=seed, progress=False)
+        history = fit(
+            model,
+            (x, y),
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=make(model.parameters()),
+            seed=seed,
+            progress=False,
+        )
         final = evaluate(model, (x, y))
         runs[name] = OptimizerRun(model, history, epochs * -(-len(x) // batch_size), final["loss"], final["accuracy"])
     return runs
@@ -169,8 +184,12 @@ def surface_paths(loss2d: Callable[[Tensor], Tensor], seed: int = 0) -> dict[str
     """Paths of the six SURFACE_OPTIMIZERS on loss2d from SURFACE_START; "SGD" sees a noisy gradient."""
     deterministic = {k: v for k, v in SURFACE_OPTIMIZERS.items() if k != "SGD"}
     paths = optimizer_trajectories(loss2d, SURFACE_START, deterministic, steps=SURFACE_STEPS)
-    noisy = optimizer_trajectories(with_gradient_noise(loss2d, SURFACE_NOISE, seed), SURFACE_START,
-                                   {"SGD": SURFACE_OPTIMIZERS["SGD"]}, steps=SURFACE_STEPS)
+    noisy = optimizer_trajectories(
+        with_gradient_noise(loss2d, SURFACE_NOISE, seed),
+        SURFACE_START,
+        {"SGD": SURFACE_OPTIMIZERS["SGD"]},
+        steps=SURFACE_STEPS,
+    )
     return {name: noisy["SGD"] if name == "SGD" else paths[name] for name in SURFACE_OPTIMIZERS}
 
 

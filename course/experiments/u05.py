@@ -8,8 +8,8 @@ connections, to compare a deep plain network with a shallow one and with a resid
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -136,5 +136,7 @@ def make_deep(depth: int, residual: bool, seed: int = 0, width: int = 32) -> Dee
 def compare_depth(seed: int = 0, epochs: int = DEPTH_EPOCHS) -> dict[str, Trained]:
     """Train the shallow, deep plain and deep residual networks on two_spirals() with the same budget."""
     x, y = two_spirals()
-    return {name: train(make_deep(depth, residual, seed), x, y, seed, epochs)
-            for name, (depth, residual) in DEPTH_VARIANTS.items()}
+    return {
+        name: train(make_deep(depth, residual, seed), x, y, seed, epochs)
+        for name, (depth, residual) in DEPTH_VARIANTS.items()
+    }

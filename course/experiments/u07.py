@@ -68,8 +68,9 @@ def output_size(n: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
     return (n + 2 * padding - kernel) // stride + 1
 
 
-def weight_counts(height: int, width: int, channels: int = 1, hidden: int | None = None,
-                  patch: int = 10, kernel: int = 3) -> dict[str, int]:
+def weight_counts(
+    height: int, width: int, channels: int = 1, hidden: int | None = None, patch: int = 10, kernel: int = 3
+) -> dict[str, int]:
     """Weights (no biases) from an image to `hidden` units (default: one per pixel and channel).
 
     dense: every unit sees every input; local: every unit sees one patch x patch window of all channels;
@@ -95,16 +96,19 @@ def receptive_field(layers: list[tuple[int, int]]) -> int:
 
 def receptive_field_by_gradient(layers: list[tuple[int, int]], size: int = 32) -> int:
     """Measure the same side empirically (stride-1 layers as convolutions, others as pooling) by back-propagation."""
-    stack = nn.Sequential(*[
-        nn.Conv2d(1, 1, kernel, stride=stride, bias=False) if stride == 1 else nn.AvgPool2d(kernel, stride)
-        for kernel, stride in layers
-    ])
+    stack = nn.Sequential(
+        *[
+            nn.Conv2d(1, 1, kernel, stride=stride, bias=False) if stride == 1 else nn.AvgPool2d(kernel, stride)
+            for kernel, stride in layers
+        ]
+    )
     for module in stack:
         if isinstance(module, nn.Conv2d):
             nn.init.ones_(module.weight)  # all-positive weights: no cancellations can hide a dependence
     x = torch.zeros(1, 1, size, size, requires_grad=True)
     out = stack(x)
     out[0, 0, out.shape[2] // 2, out.shape[3] // 2].backward()
+    assert x.grad is not None  # x requires a gradient
     rows = x.grad[0, 0].abs().sum(1).nonzero()
     return int(rows.max() - rows.min() + 1)
 
@@ -126,9 +130,17 @@ def shift_change(images: Tensor, kernel: Tensor, pool: int, shift: int = 1) -> f
     return float(((a - b).norm(dim=1) / a.norm(dim=1)).mean())
 
 
-def train_lenet(train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], epochs: int = 8, augment: bool = False,
-                seed: int = 0, batch_size: int = 128, lr: float = 2e-3, decay_epochs: int = 2,
-                device: torch.device | str | None = None) -> tuple[nn.Module, History, float]:
+def train_lenet(
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    epochs: int = 8,
+    augment: bool = False,
+    seed: int = 0,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    decay_epochs: int = 2,
+    device: torch.device | str | None = None,
+) -> tuple[nn.Module, History, float]:
     """Train the modern LeNet-5 with Adam (optionally on shifted/rotated copies); return it, its history, test error.
 
     The last `decay_epochs` of the `epochs` use a ten times smaller learning rate (a one-step schedule), which
@@ -140,17 +152,35 @@ def train_lenet(train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], epoch
     return _train(model, train, test, epochs, seed, batch_size, lr, decay_epochs, augmenter, device)
 
 
-def train_mlp(train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], hidden: int = 300, epochs: int = 8,
-              seed: int = 0, batch_size: int = 128, lr: float = 2e-3, decay_epochs: int = 2,
-              device: torch.device | str | None = None) -> tuple[nn.Module, History, float]:
+def train_mlp(
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    hidden: int = 300,
+    epochs: int = 8,
+    seed: int = 0,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    decay_epochs: int = 2,
+    device: torch.device | str | None = None,
+) -> tuple[nn.Module, History, float]:
     """The fully connected baseline 784-hidden-10 (ReLU), trained like train_lenet; returns model, history, error."""
     torch.manual_seed(seed)
     model = MLP(784, [hidden], 10).to(device or "cpu")
     return _train(model, train, test, epochs, seed, batch_size, lr, decay_epochs, None, device)
 
 
-def _train(model: nn.Module, train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], epochs: int, seed: int,
-           batch_size: int, lr: float, decay_epochs: int, augment, device) -> tuple[nn.Module, History, float]:
+def _train(
+    model: nn.Module,
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    epochs: int,
+    seed: int,
+    batch_size: int,
+    lr: float,
+    decay_epochs: int,
+    augment,
+    device,
+) -> tuple[nn.Module, History, float]:
     """Adam at `lr`, then `decay_epochs` more epochs at lr / 10 (counted in `epochs`); test error at the end."""
     if not 0 <= decay_epochs <= epochs:
         raise ValueError(f"decay_epochs must be between 0 and epochs={epochs}, got {decay_epochs}")
@@ -163,8 +193,17 @@ def _train(model: nn.Module, train: tuple[Tensor, Tensor], test: tuple[Tensor, T
     return model, history, 1.0 - evaluate(model, test)["accuracy"]
 
 
-def most_exciting_input(model: nn.Module, layer: nn.Module, channels: int, steps: int = 60, lr: float = 0.05,
-                        l2: float = 0.1, tv: float = 0.1, size: int = 28, seed: int = 0) -> Tensor:
+def most_exciting_input(
+    model: nn.Module,
+    layer: nn.Module,
+    channels: int,
+    steps: int = 60,
+    lr: float = 0.05,
+    l2: float = 0.1,
+    tv: float = 0.1,
+    size: int = 28,
+    seed: int = 0,
+) -> Tensor:
     """Inputs in [0, 1] found by gradient ascent that maximise the centre unit of each of `channels` maps of `layer`.
 
     Starts from a dark image with a little noise and climbs
@@ -188,7 +227,7 @@ def most_exciting_input(model: nn.Module, layer: nn.Module, channels: int, steps
                 maps = captured[0]
                 centre = maps[torch.arange(channels), torch.arange(channels), maps.shape[2] // 2, maps.shape[3] // 2]
                 smoothness = (image.diff(dim=-1) ** 2).sum() + (image.diff(dim=-2) ** 2).sum()
-                objective = centre.sum() - l2 * (image ** 2).sum() - tv * smoothness
+                objective = centre.sum() - l2 * (image**2).sum() - tv * smoothness
                 optimizer.zero_grad()
                 (-objective).backward()
                 optimizer.step()

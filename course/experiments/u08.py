@@ -8,12 +8,13 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import torch
 import torch.nn as nn
-
 from matplotlib.figure import Figure
 
 from course._validate import check_int
@@ -34,8 +35,15 @@ class AblationCNN(nn.Sequential):
     batch_norm: normalise each convolution's output (Unit 5), which makes these nets train in a few epochs.
     """
 
-    def __init__(self, conv_layers: int = 3, fc_layers: int = 2, width: int = 16, fc_width: int = 256,
-                 num_classes: int = 10, batch_norm: bool = True) -> None:
+    def __init__(
+        self,
+        conv_layers: int = 3,
+        fc_layers: int = 2,
+        width: int = 16,
+        fc_width: int = 256,
+        num_classes: int = 10,
+        batch_norm: bool = True,
+    ) -> None:
         if conv_layers not in (1, 2, 3):
             raise ValueError(f"conv_layers must be 1, 2 or 3, got {conv_layers!r}")
         check_int(fc_layers, "fc_layers", minimum=0)
@@ -66,9 +74,17 @@ ABLATIONS: dict[str, dict[str, int]] = {
 }
 
 
-def train_and_test(make_model: Callable[[], nn.Module], train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor],
-                   epochs: int = 3, seed: int = 0, lr: float = 2e-3, batch_size: int = 64, track: bool = False,
-                   device: torch.device | str | None = None) -> tuple[nn.Module, History, float]:
+def train_and_test(
+    make_model: Callable[[], nn.Module],
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    epochs: int = 3,
+    seed: int = 0,
+    lr: float = 2e-3,
+    batch_size: int = 64,
+    track: bool = False,
+    device: torch.device | str | None = None,
+) -> tuple[nn.Module, History, float]:
     """Build a model with `make_model` under `seed`, train it with Adam, return it, its history and test accuracy.
 
     track=True also evaluates on `test` after every epoch (history["val_accuracy"]); that costs time.
@@ -80,25 +96,51 @@ def train_and_test(make_model: Callable[[], nn.Module], train: tuple[Tensor, Ten
     return model, history, evaluate(model, test)["accuracy"]
 
 
-def ablation(train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], epochs: int = 3, seed: int = 0,
-             device: torch.device | str | None = None) -> dict[str, dict[str, float]]:
+def ablation(
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    epochs: int = 3,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+) -> dict[str, dict[str, float]]:
     """Train the three ABLATIONS variants; per variant: parameters (total, conv, fc) and test accuracy."""
     results = {}
     for name, options in ABLATIONS.items():
-        model, _, acc = train_and_test(lambda: AblationCNN(**options), train, test, epochs=epochs, seed=seed,
-                                       device=device)
-        results[name] = {"parameters": count_parameters(model), **model.parameter_split(), "accuracy": acc}
+        model, _, acc = train_and_test(
+            functools.partial(AblationCNN, conv_layers=options["conv_layers"], fc_layers=options["fc_layers"]),
+            train,
+            test,
+            epochs=epochs,
+            seed=seed,
+            device=device,
+        )
+        split = cast(AblationCNN, model).parameter_split()
+        results[name] = {"parameters": count_parameters(model), **split, "accuracy": acc}
     return results
 
 
-def plain_vs_residual(train: tuple[Tensor, Tensor], test: tuple[Tensor, Tensor], depth: int = 8, width: int = 8,
-                      epochs: int = 6, seed: int = 0, batch_size: int = 32,
-                      device: torch.device | str | None = None) -> dict[str, tuple[History, float]]:
+def plain_vs_residual(
+    train: tuple[Tensor, Tensor],
+    test: tuple[Tensor, Tensor],
+    depth: int = 8,
+    width: int = 8,
+    epochs: int = 6,
+    seed: int = 0,
+    batch_size: int = 32,
+    device: torch.device | str | None = None,
+) -> dict[str, tuple[History, float]]:
     """Train SmallCNN(depth, width) with plain and with residual blocks, same seed; (history, test accuracy) of each."""
     results = {}
     for name, residual in (("plain", False), ("residual", True)):
-        _, history, acc = train_and_test(lambda: SmallCNN(depth=depth, width=width, residual=residual), train, test,
-                                         epochs=epochs, seed=seed, batch_size=batch_size, device=device)
+        _, history, acc = train_and_test(
+            functools.partial(SmallCNN, depth=depth, width=width, residual=residual),
+            train,
+            test,
+            epochs=epochs,
+            seed=seed,
+            batch_size=batch_size,
+            device=device,
+        )
         results[name] = (history, acc)
     return results
 
@@ -131,8 +173,9 @@ def draw_parameters(conv_layers: int = 3, fc_layers: int = 2, width: int = 16, f
     ax.set_ylim(1, max(counts) * 5)
     ax.set_ylabel("trainable parameters (log scale)")
     ax.set_xlabel("layer (blue: convolutional, orange: fully connected)")
-    ax.set_title(f"{count_parameters(model):,} parameters: "
-                 f"{split['conv']:,} convolutional, {split['fc']:,} fully connected")
+    ax.set_title(
+        f"{count_parameters(model):,} parameters: {split['conv']:,} convolutional, {split['fc']:,} fully connected"
+    )
     return fig
 
 
@@ -143,16 +186,20 @@ class InceptionBlock(nn.Module):
     the 1x1 convolutions first shrink the channels ("reduce") so the 3x3 and 5x5 kernels stay cheap.
     """
 
-    def __init__(self, in_channels: int, c1: int, c3_reduce: int, c3: int, c5_reduce: int, c5: int,
-                 pool_proj: int) -> None:
+    def __init__(
+        self, in_channels: int, c1: int, c3_reduce: int, c3: int, c5_reduce: int, c5: int, pool_proj: int
+    ) -> None:
         super().__init__()
         self.branch1 = nn.Sequential(nn.Conv2d(in_channels, c1, 1), nn.ReLU())
-        self.branch3 = nn.Sequential(nn.Conv2d(in_channels, c3_reduce, 1), nn.ReLU(),
-                                     nn.Conv2d(c3_reduce, c3, 3, padding=1), nn.ReLU())
-        self.branch5 = nn.Sequential(nn.Conv2d(in_channels, c5_reduce, 1), nn.ReLU(),
-                                     nn.Conv2d(c5_reduce, c5, 5, padding=2), nn.ReLU())
-        self.branch_pool = nn.Sequential(nn.MaxPool2d(3, stride=1, padding=1),
-                                         nn.Conv2d(in_channels, pool_proj, 1), nn.ReLU())
+        self.branch3 = nn.Sequential(
+            nn.Conv2d(in_channels, c3_reduce, 1), nn.ReLU(), nn.Conv2d(c3_reduce, c3, 3, padding=1), nn.ReLU()
+        )
+        self.branch5 = nn.Sequential(
+            nn.Conv2d(in_channels, c5_reduce, 1), nn.ReLU(), nn.Conv2d(c5_reduce, c5, 5, padding=2), nn.ReLU()
+        )
+        self.branch_pool = nn.Sequential(
+            nn.MaxPool2d(3, stride=1, padding=1), nn.Conv2d(in_channels, pool_proj, 1), nn.ReLU()
+        )
         self.out_channels = c1 + c3 + c5 + pool_proj
 
     def forward(self, x: Tensor) -> Tensor:
@@ -161,8 +208,9 @@ class InceptionBlock(nn.Module):
         return torch.cat([branch(x) for branch in branches], dim=1)
 
 
-def split_train_val(x: Tensor, y: Tensor, n_val: int,
-                    seed: int = 0) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
+def split_train_val(
+    x: Tensor, y: Tensor, n_val: int, seed: int = 0
+) -> tuple[tuple[Tensor, Tensor], tuple[Tensor, Tensor]]:
     """A random split of (x, y) into a training part and `n_val` validation examples."""
     if not 0 < n_val < len(x):
         raise ValueError(f"n_val must be between 1 and {len(x) - 1}, got {n_val}")
@@ -171,9 +219,15 @@ def split_train_val(x: Tensor, y: Tensor, n_val: int,
     return (x[fit_part], y[fit_part]), (x[val], y[val])
 
 
-def grid_search(make_model: Callable[..., nn.Module], grid: dict[str, Sequence], train: tuple[Tensor, Tensor],
-                val: tuple[Tensor, Tensor], epochs: int = 2, seed: int = 0,
-                device: torch.device | str | None = None) -> list[dict]:
+def grid_search(
+    make_model: Callable[..., nn.Module],
+    grid: dict[str, Sequence],
+    train: tuple[Tensor, Tensor],
+    val: tuple[Tensor, Tensor],
+    epochs: int = 2,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+) -> list[dict]:
     """Train make_model(**setting) for every combination in `grid`; one row per setting, best validation accuracy first.
 
     Each row holds the setting, "parameters", "val_accuracy" and the trained "model".
@@ -181,7 +235,8 @@ def grid_search(make_model: Callable[..., nn.Module], grid: dict[str, Sequence],
     rows = []
     for values in itertools.product(*grid.values()):
         setting = dict(zip(grid, values))
-        model, _, acc = train_and_test(lambda: make_model(**setting), train, val, epochs=epochs, seed=seed,
-                                       device=device)
+        model, _, acc = train_and_test(
+            functools.partial(make_model, **setting), train, val, epochs=epochs, seed=seed, device=device
+        )
         rows.append({**setting, "parameters": count_parameters(model), "val_accuracy": acc, "model": model})
     return sorted(rows, key=lambda row: -row["val_accuracy"])

@@ -6,6 +6,10 @@ same code with the same seeds.
 
 from __future__ import annotations
 
+import functools
+import operator
+from typing import cast
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -19,7 +23,10 @@ Tensor = torch.Tensor
 
 
 def pca(x: Tensor, k: int) -> tuple[Tensor, Tensor, Tensor]:
-    """Mean (D,), top-k principal directions (D, k) with orthonormal columns, and their variances (k,), of x (N, ...)."""
+    """Mean (D,), top-k principal directions (D, k) with orthonormal columns, and their variances (k,).
+
+    Of x (N, ...), flattened per sample.
+    """
     flat = x.reshape(len(x), -1).double()
     if not 1 <= k <= min(flat.shape):
         raise ValueError(f"k must be between 1 and {min(flat.shape)}, got {k}")
@@ -36,7 +43,10 @@ def pca_reconstruct(x: Tensor, mean: Tensor, directions: Tensor) -> Tensor:
 
 
 def principal_angles(a: Tensor, b: Tensor) -> Tensor:
-    """Angles in degrees (ascending) between the column spaces of a (D, k) and b (D, m); columns need not be orthogonal."""
+    """Angles in degrees (ascending) between the column spaces of a (D, k) and b (D, m).
+
+    The columns need not be orthogonal.
+    """
     qa, _ = torch.linalg.qr(a.double())
     qb, _ = torch.linalg.qr(b.double())
     cosines = torch.linalg.svdvals(qa.T @ qb).clamp(max=1.0)
@@ -44,18 +54,31 @@ def principal_angles(a: Tensor, b: Tensor) -> Tensor:
 
 
 def subspace_overlap(directions: Tensor, basis: Tensor) -> Tensor:
-    """For each unit column of `directions` (D, k): the squared length of its projection onto span(basis) (D, m), in [0, 1]."""
+    """For each unit column of `directions` (D, k): its squared projection length onto span(basis), in [0, 1].
+
+    `basis` is (D, m).
+    """
     q, _ = torch.linalg.qr(basis.double())
     return (directions.double().T @ q).pow(2).sum(1)
 
 
-def train_linear_autoencoder(x: Tensor, code: int = 16, epochs: int = 10, lr: float = 3e-3, batch_size: int = 128,
-                             seed: int = 0) -> tuple[LinearAutoencoder, History]:
+def train_linear_autoencoder(
+    x: Tensor, code: int = 16, epochs: int = 10, lr: float = 3e-3, batch_size: int = 128, seed: int = 0
+) -> tuple[LinearAutoencoder, History]:
     """A LinearAutoencoder trained with Adam on the mean squared error, initial weights fixed by `seed`."""
     torch.manual_seed(seed)
     model = LinearAutoencoder(x[0].numel(), code)
-    history = fit(model, (x, x), epochs=epochs, batch_size=batch_size, lr=lr, loss_fn=F.mse_loss, metrics=(),
-                  seed=seed, progress=False)
+    history = fit(
+        model,
+        (x, x),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        loss_fn=F.mse_loss,
+        metrics=(),
+        seed=seed,
+        progress=False,
+    )
     return model, history
 
 
@@ -115,7 +138,7 @@ class SigmoidAutoencoder(nn.Module):
 
 def contractive_penalty(model: SigmoidAutoencoder, h: Tensor) -> Tensor:
     """||dh/dx||_F^2 per input: for h = sigma(Wx + b) it is sum_j (h_j (1 - h_j))^2 ||W_j||^2; shape (N,)."""
-    weight = model.encoder[1].weight  # (code, in_features)
+    weight = cast(nn.Linear, model.encoder[1]).weight  # (code, in_features)
     return (h * (1 - h)).pow(2) @ weight.pow(2).sum(1)
 
 
@@ -133,9 +156,18 @@ def add_noise(x: Tensor, std: float, generator: torch.Generator | None = None) -
     return (x + std * eps).clamp(0, 1)
 
 
-def train_regularised(model: SigmoidAutoencoder, x: Tensor, epochs: int = 5, batch_size: int = 128,
-                      lr: float = 3e-3, seed: int = 0, contractive: float = 0.0, sparsity: float = 0.0,
-                      rho: float = 0.05, noise: float = 0.0) -> list[float]:
+def train_regularised(
+    model: SigmoidAutoencoder,
+    x: Tensor,
+    epochs: int = 5,
+    batch_size: int = 128,
+    lr: float = 3e-3,
+    seed: int = 0,
+    contractive: float = 0.0,
+    sparsity: float = 0.0,
+    rho: float = 0.05,
+    noise: float = 0.0,
+) -> list[float]:
     """Adam on squared error per image (+ contractive * ||J||^2 + sparsity * KL); noise > 0 trains a denoiser.
 
     Returns the mean training loss of each epoch.
@@ -185,9 +217,13 @@ class SwapAutoencoder(nn.Module):
         return self.decoders[style](self.encoder(x)).view_as(x)
 
 
-def train_swap(model: SwapAutoencoder, styles: list[Tensor], epochs: int = 3, batch_size: int = 64,
-               lr: float = 3e-3, seed: int = 0) -> list[float]:
-    """Each step: one batch of every style, each reconstructed through its own decoder; binary cross-entropies summed."""
+def train_swap(
+    model: SwapAutoencoder, styles: list[Tensor], epochs: int = 3, batch_size: int = 64, lr: float = 3e-3, seed: int = 0
+) -> list[float]:
+    """Each step: one batch of every style, each reconstructed through its own decoder.
+
+    The loss is the sum of the styles' binary cross-entropies.
+    """
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -196,7 +232,8 @@ def train_swap(model: SwapAutoencoder, styles: list[Tensor], epochs: int = 3, ba
     for _ in range(epochs):
         total = 0.0
         for index in torch.randperm(n, generator=generator).split(batch_size):
-            loss = sum(F.binary_cross_entropy(model(s[index], k), s[index]) for k, s in enumerate(styles))
+            terms = [F.binary_cross_entropy(model(s[index], k), s[index]) for k, s in enumerate(styles)]
+            loss = functools.reduce(operator.add, terms)  # as sum() did, without its leading 0
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -208,4 +245,3 @@ def train_swap(model: SwapAutoencoder, styles: list[Tensor], epochs: int = 3, ba
 def mse(a: Tensor, b: Tensor) -> float:
     """Mean squared difference of two tensors of the same shape, as a float."""
     return F.mse_loss(a, b).item()
-

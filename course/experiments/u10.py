@@ -28,8 +28,16 @@ def vae_terms(model: VAE, x: Tensor, generator: torch.Generator | None = None) -
     return {"loss": float(reconstruction + kl), "reconstruction": float(reconstruction), "kl": float(kl)}
 
 
-def train_vae(model: VAE, x: Tensor, epochs: int = 5, batch_size: int = 64, lr: float = 2e-3, beta: float = 1.0,
-              seed: int = 0, val: Tensor | None = None) -> dict[str, list[float]]:
+def train_vae(
+    model: VAE,
+    x: Tensor,
+    epochs: int = 5,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    beta: float = 1.0,
+    seed: int = 0,
+    val: Tensor | None = None,
+) -> dict[str, list[float]]:
     """Adam on vae_loss (reconstruction + beta * KL); per-epoch training means and, with `val`, validation terms.
 
     Keys: train_loss, train_reconstruction, train_kl (and val_loss, val_reconstruction, val_kl); "loss" is always
@@ -75,8 +83,14 @@ def latent_grid(n: int = 15, limit: float = 2.5) -> Tensor:
     return torch.stack([z1, z2], dim=-1)
 
 
-def show_mosaic(images: Tensor, title: str, extent: tuple[float, float, float, float] | None = None,
-                xlabel: str = "", ylabel: str = "", row_labels: list[str] | None = None) -> Figure:
+def show_mosaic(
+    images: Tensor,
+    title: str,
+    extent: tuple[float, float, float, float] | None = None,
+    xlabel: str = "",
+    ylabel: str = "",
+    row_labels: list[str] | None = None,
+) -> Figure:
     """One picture of a (rows, cols, H, W) array of images, optionally with axes in latent units (extent)."""
     rows, cols, height, width = images.shape
     mosaic = images.permute(0, 2, 1, 3).reshape(rows * height, cols * width).cpu().numpy()

@@ -25,9 +25,12 @@ class Generator(nn.Module):
         self.latent = latent
         self.out_shape = tuple(out_shape)
         self.net = nn.Sequential(
-            nn.Linear(latent, hidden), nn.LeakyReLU(0.2),
-            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
-            nn.Linear(hidden, math.prod(self.out_shape)), nn.Sigmoid(),  # same range as the data
+            nn.Linear(latent, hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(hidden, hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(hidden, math.prod(self.out_shape)),
+            nn.Sigmoid(),  # same range as the data
         )
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
@@ -38,7 +41,7 @@ class Generator(nn.Module):
     def sample(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """n images from z ~ N(0, I) (no gradients)."""
         check_positive_int(n, "n")
-        return self(randn((n, self.latent), like=self.net[0].weight, generator=generator))
+        return self(randn((n, self.latent), like=next(self.net.parameters()), generator=generator))
 
 
 class Discriminator(nn.Module):
@@ -50,8 +53,10 @@ class Discriminator(nn.Module):
         self.in_shape = tuple(in_shape)
         self.net = nn.Sequential(
             nn.Flatten(),
-            nn.Linear(math.prod(self.in_shape), hidden), nn.LeakyReLU(0.2),
-            nn.Linear(hidden, hidden), nn.LeakyReLU(0.2),
+            nn.Linear(math.prod(self.in_shape), hidden),
+            nn.LeakyReLU(0.2),
+            nn.Linear(hidden, hidden),
+            nn.LeakyReLU(0.2),
             nn.Linear(hidden, 1),
         )
 
@@ -103,8 +108,9 @@ def train_gan(
 
             # discriminator: real -> 1, fake -> 0 (fake detached: the generator is not updated here)
             d_real, d_fake = discriminator(real), discriminator(fake.detach())
-            d_loss = (F.binary_cross_entropy_with_logits(d_real, ones)
-                      + F.binary_cross_entropy_with_logits(d_fake, zeros))
+            d_loss = F.binary_cross_entropy_with_logits(d_real, ones) + F.binary_cross_entropy_with_logits(
+                d_fake, zeros
+            )
             opt_d.zero_grad(set_to_none=True)
             d_loss.backward()
             opt_d.step()

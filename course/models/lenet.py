@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import cast
 
 import torch
 import torch.nn as nn
@@ -28,20 +29,24 @@ class LeNet5(NamedSequential):
 
     def __init__(self, num_classes: int = 10) -> None:
         check_positive_int(num_classes, "num_classes")
-        super().__init__(OrderedDict([
-            ("c1", nn.Conv2d(1, 6, kernel_size=5, padding=2)),  # 6 x 28 x 28
-            ("relu1", nn.ReLU()),
-            ("s2", nn.MaxPool2d(2)),                            # 6 x 14 x 14
-            ("c3", nn.Conv2d(6, 16, kernel_size=5)),            # 16 x 10 x 10
-            ("relu3", nn.ReLU()),
-            ("s4", nn.MaxPool2d(2)),                            # 16 x 5 x 5
-            ("flatten", nn.Flatten()),                          # 400
-            ("c5", nn.Linear(400, 120)),
-            ("relu5", nn.ReLU()),
-            ("f6", nn.Linear(120, 84)),
-            ("relu6", nn.ReLU()),
-            ("out", nn.Linear(84, num_classes)),                # logits
-        ]))
+        super().__init__(
+            OrderedDict(
+                [
+                    ("c1", nn.Conv2d(1, 6, kernel_size=5, padding=2)),  # 6 x 28 x 28
+                    ("relu1", nn.ReLU()),
+                    ("s2", nn.MaxPool2d(2)),  # 6 x 14 x 14
+                    ("c3", nn.Conv2d(6, 16, kernel_size=5)),  # 16 x 10 x 10
+                    ("relu3", nn.ReLU()),
+                    ("s4", nn.MaxPool2d(2)),  # 16 x 5 x 5
+                    ("flatten", nn.Flatten()),  # 400
+                    ("c5", nn.Linear(400, 120)),
+                    ("relu5", nn.ReLU()),
+                    ("f6", nn.Linear(120, 84)),
+                    ("relu6", nn.ReLU()),
+                    ("out", nn.Linear(84, num_classes)),  # logits
+                ]
+            )
+        )
 
 
 # ---------------------------------------------------------------------------
@@ -54,9 +59,21 @@ class LeNet5(NamedSequential):
 
 # Table I of the paper: C3 map j takes its input from the S2 maps listed in C3_TABLE[j].
 C3_TABLE: tuple[tuple[int, ...], ...] = (
-    (0, 1, 2), (1, 2, 3), (2, 3, 4), (3, 4, 5), (0, 4, 5), (0, 1, 5),  # 3 neighbouring maps
-    (0, 1, 2, 3), (1, 2, 3, 4), (2, 3, 4, 5), (0, 3, 4, 5), (0, 1, 4, 5), (0, 1, 2, 5),  # 4 neighbours
-    (0, 1, 3, 4), (1, 2, 4, 5), (0, 2, 3, 5),  # 4 non-neighbouring maps
+    (0, 1, 2),
+    (1, 2, 3),
+    (2, 3, 4),
+    (3, 4, 5),
+    (0, 4, 5),
+    (0, 1, 5),  # 3 neighbouring maps
+    (0, 1, 2, 3),
+    (1, 2, 3, 4),
+    (2, 3, 4, 5),
+    (0, 3, 4, 5),
+    (0, 1, 4, 5),
+    (0, 1, 2, 5),  # 4 neighbours
+    (0, 1, 3, 4),
+    (1, 2, 4, 5),
+    (0, 2, 3, 5),  # 4 non-neighbouring maps
     (0, 1, 2, 3, 4, 5),  # all six
 )
 
@@ -128,6 +145,7 @@ class PartialConv2d(nn.Module):
         connected = torch.zeros(out_channels, in_channels, dtype=torch.bool)
         for j, inputs in enumerate(table):
             connected[j, list(inputs)] = True
+        self.connected: torch.Tensor
         self.register_buffer("connected", connected)  # (out, in): Table I of the paper, transposed
         # One kernel per connection (an 'X' in the table); unconnected pairs have no weights at all.
         maps_in = connected.sum(1)  # number of input maps of each output map
@@ -154,6 +172,7 @@ class EuclideanRBF(nn.Module):
 
     def __init__(self, codes: torch.Tensor) -> None:
         super().__init__()
+        self.codes: torch.Tensor
         self.register_buffer("codes", codes.clone())
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -165,24 +184,30 @@ class LeNet5Classic(NamedSequential):
     """LeNet-5 as published in 1998 for (N, 1, 28, 28) images: 60,000 trainable parameters, RBF output."""
 
     def __init__(self) -> None:
-        super().__init__(OrderedDict([
-            ("c1", nn.Conv2d(1, 6, kernel_size=5, padding=2)),  # 6 x 28 x 28 (the paper pads 28 -> 32)
-            ("act1", ScaledTanh()),
-            ("s2", Subsampling(6)),                             # 6 x 14 x 14
-            ("act2", ScaledTanh()),
-            ("c3", PartialConv2d(6, C3_TABLE, kernel_size=5)),  # 16 x 10 x 10
-            ("act3", ScaledTanh()),
-            ("s4", Subsampling(16)),                            # 16 x 5 x 5
-            ("act4", ScaledTanh()),
-            ("c5", nn.Conv2d(16, 120, kernel_size=5)),          # 120 x 1 x 1
-            ("act5", ScaledTanh()),
-            ("flatten", nn.Flatten()),
-            ("f6", nn.Linear(120, 84)),
-            ("act6", ScaledTanh()),
-            ("out", EuclideanRBF(digit_codes())),               # 10 "logits" = -squared distances
-        ]))
-        for layer in (self.c1, self.c5, self.f6):  # C3 initialises itself (its fan-in varies per map)
+        super().__init__(
+            OrderedDict(
+                [
+                    ("c1", nn.Conv2d(1, 6, kernel_size=5, padding=2)),  # 6 x 28 x 28 (the paper pads 28 -> 32)
+                    ("act1", ScaledTanh()),
+                    ("s2", Subsampling(6)),  # 6 x 14 x 14
+                    ("act2", ScaledTanh()),
+                    ("c3", PartialConv2d(6, C3_TABLE, kernel_size=5)),  # 16 x 10 x 10
+                    ("act3", ScaledTanh()),
+                    ("s4", Subsampling(16)),  # 16 x 5 x 5
+                    ("act4", ScaledTanh()),
+                    ("c5", nn.Conv2d(16, 120, kernel_size=5)),  # 120 x 1 x 1
+                    ("act5", ScaledTanh()),
+                    ("flatten", nn.Flatten()),
+                    ("f6", nn.Linear(120, 84)),
+                    ("act6", ScaledTanh()),
+                    ("out", EuclideanRBF(digit_codes())),  # 10 "logits" = -squared distances
+                ]
+            )
+        )
+        layers = cast("list[nn.Conv2d | nn.Linear]", [self.c1, self.c5, self.f6])
+        for layer in layers:  # C3 initialises itself (its fan-in varies per map)
             lecun_uniform_(layer.weight, layer.weight[0].numel())
+            assert layer.bias is not None  # all three are built with a bias
             nn.init.zeros_(layer.bias)
 
     def layer_parameter_counts(self) -> dict[str, int]:

@@ -35,8 +35,7 @@ def make_activation(activation: str | type[nn.Module]) -> nn.Module:
     if isinstance(activation, str) and activation.lower() in ACTIVATIONS:
         return ACTIVATIONS[activation.lower()]()
     raise ValueError(
-        f"Unknown activation {activation!r}. Use one of {sorted(ACTIVATIONS)} "
-        "or an nn.Module class such as nn.ReLU."
+        f"Unknown activation {activation!r}. Use one of {sorted(ACTIVATIONS)} or an nn.Module class such as nn.ReLU."
     )
 
 

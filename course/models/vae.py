@@ -69,9 +69,9 @@ def vae_loss(
     if beta < 0:
         raise ValueError(f"beta must be >= 0, got {beta}.")
     target = x.reshape(x.shape[0], -1).to(logits.dtype)
-    reconstruction = F.binary_cross_entropy_with_logits(
-        logits.reshape(x.shape[0], -1), target, reduction="none"
-    ).sum(dim=1)
+    reconstruction = F.binary_cross_entropy_with_logits(logits.reshape(x.shape[0], -1), target, reduction="none").sum(
+        dim=1
+    )
     return (reconstruction + beta * gaussian_kl(mu, logvar)).mean()
 
 

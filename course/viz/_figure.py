@@ -8,6 +8,7 @@ was set up (for example under MPLBACKEND=Agg while a notebook is executed).
 
 from io import BytesIO
 
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 
@@ -25,3 +26,10 @@ def new_figure(width: float, height: float) -> CourseFigure:
     """Return an empty figure of the given size in inches with constrained layout."""
     return CourseFigure(figsize=(width, height), layout="constrained")
 
+
+def figure_of(ax: Axes) -> Figure:
+    """The whole figure an axes is drawn in (for an axes in a subfigure, the figure holding the subfigure)."""
+    fig = ax.figure
+    while not isinstance(fig, Figure):  # a SubFigure: its .figure is the one above it
+        fig = fig.figure
+    return fig

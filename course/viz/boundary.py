@@ -1,18 +1,18 @@
 """Decision regions of any classifier with two input features."""
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
-from matplotlib.axes import Axes
 from matplotlib import colormaps
+from matplotlib.axes import Axes
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from torch import nn
 
 from course.device import model_device, model_dtype, to_numpy
 from course.models.utils import eval_mode
-from course.viz._figure import new_figure
+from course.viz._figure import figure_of, new_figure
 
 
 def _class_colours(n: int) -> list:
@@ -82,7 +82,7 @@ def plot_decision_boundary(
     k = probs.shape[-1]
     n_colours = max(k, int(labels.max()) + 1 if labels is not None and len(labels) else 0)
 
-    fig = ax.figure if ax is not None else new_figure(5.5, 4.5)
+    fig = figure_of(ax) if ax is not None else new_figure(5.5, 4.5)
     ax = ax if ax is not None else fig.subplots()
     extent = (lo[0], hi[0], lo[1], hi[1])
     if k == 2 and probability:
@@ -106,8 +106,15 @@ def plot_decision_boundary(
         size = 24 if len(X) <= 500 else 10
         for c in np.unique(labels):
             mask = labels == c
-            ax.scatter(X[mask, 0], X[mask, 1], s=size, color=colours[int(c)], edgecolors="k",
-                       linewidths=0.5, label=f"class {int(c)}")
+            ax.scatter(
+                X[mask, 0],
+                X[mask, 1],
+                s=size,
+                color=colours[int(c)],
+                edgecolors="k",
+                linewidths=0.5,
+                label=f"class {int(c)}",
+            )
         ax.legend(loc="best", fontsize="small", framealpha=0.8)
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])

@@ -1,6 +1,6 @@
 """Training curves: one panel per metric, training and validation side by side."""
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -15,7 +15,7 @@ def _base_names(keys: Sequence[str]) -> list[str]:
     """Metric names without their split prefix, in order of first appearance (loss first)."""
     bases: list[str] = []
     for key in keys:
-        base = next((key[len(p):] for p in SPLITS if key.startswith(p)), key)
+        base = next((key[len(p) :] for p in SPLITS if key.startswith(p)), key)
         if base not in bases:
             bases.append(base)
     return sorted(bases, key=lambda b: 0 if b == "loss" else 1)
@@ -37,7 +37,9 @@ def plot_history(history: dict, metrics: Sequence[str] | None = None) -> Figure:
         for prefix, (split, style, colour) in SPLITS.items():
             values = history.get(prefix + base)
             if values is not None and len(values):
-                ax.plot(np.arange(1, len(values) + 1), values, style, marker="o", markersize=3, color=colour, label=split)
+                ax.plot(
+                    np.arange(1, len(values) + 1), values, style, marker="o", markersize=3, color=colour, label=split
+                )
         if base in history:  # a metric without split prefix, e.g. "d_loss"
             values = history[base]
             ax.plot(np.arange(1, len(values) + 1), values, "-", marker="o", markersize=3, color="C2", label=base)

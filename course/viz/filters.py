@@ -52,8 +52,9 @@ def plot_filters(weight_or_conv: Tensor | nn.Conv2d, title: str | None = None) -
     for ax in axes:
         ax.set_xticks([])
         ax.set_yticks([])
-    for ax in axes[len(cells):]:
+    for ax in axes[len(cells) :]:
         ax.set_visible(False)
+    assert image is not None  # a weight has at least one kernel, so the loop drew one
     fig.colorbar(image, ax=axes.tolist(), shrink=0.8, label="weight")
     default = f"{out} filters, {weight.shape[2]}×{weight.shape[3]}"
     if cin > 1:
@@ -126,6 +127,7 @@ def plot_feature_maps(model: nn.Module, layer: nn.Module | str, x: Tensor, max_m
         ax.set_yticks([])
     for ax in axes[panels:]:
         ax.set_visible(False)
+    assert mappable is not None  # feature maps have at least one channel, so the loop drew one
     fig.colorbar(mappable, ax=axes.tolist(), shrink=0.8, label="activation")
     fig.suptitle(f"Feature maps of {name!r}: {len(shown)} of {len(maps)} channels, {maps.shape[1]}×{maps.shape[2]}")
     return fig

@@ -1,6 +1,6 @@
 """Histograms of back-propagated gradients and activations, layer by layer, and dead ReLU units."""
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from matplotlib import colormaps
@@ -16,11 +16,19 @@ def _depth_colours(n: int) -> np.ndarray:
     return colormaps["viridis"](np.linspace(0.0, 0.9, n))
 
 
-def plot_gradient_histograms(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable | None = None,
-                             title: str | None = None, layers=WEIGHT_LAYERS) -> Figure:
+def plot_gradient_histograms(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    loss_fn: Callable | None = None,
+    title: str | None = None,
+    layers=WEIGHT_LAYERS,
+) -> Figure:
     """Histograms of log10 |dLoss/d(layer output)| per layer and the mean magnitude per layer."""
-    grads = {name: g.detach().abs().flatten().cpu().double().numpy() for name, g in
-             layer_gradients(model, x, y, loss_fn, layers).items()}
+    grads = {
+        name: g.detach().abs().flatten().cpu().double().numpy()
+        for name, g in layer_gradients(model, x, y, loss_fn, layers).items()
+    }
     names = list(grads)
     colours = _depth_colours(len(names))
     fig = new_figure(11, 4)
@@ -51,8 +59,7 @@ def plot_gradient_histograms(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Ca
     return fig
 
 
-def plot_activation_histograms(model: nn.Module, x: Tensor, title: str | None = None,
-                               layers=ACTIVATIONS) -> Figure:
+def plot_activation_histograms(model: nn.Module, x: Tensor, title: str | None = None, layers=ACTIVATIONS) -> Figure:
     """One histogram of activation values per layer, with mean, spread and share of exact zeros."""
     acts = {name: a.flatten().cpu().double().numpy() for name, a in layer_activations(model, x, layers).items()}
     names = list(acts)
@@ -71,7 +78,7 @@ def plot_activation_histograms(model: nn.Module, x: Tensor, title: str | None = 
         ax.set_xlabel("activation")
         if i % ncols == 0:
             ax.set_ylabel("count")
-    for ax in axes[len(names):]:
+    for ax in axes[len(names) :]:
         ax.set_visible(False)
     fig.suptitle(title if title is not None else "Activations per layer (input → output)")
     return fig
@@ -86,8 +93,15 @@ def plot_dead_units(model: nn.Module, x: Tensor, layers=RELU_LIKE) -> Figure:
     ax = fig.subplots()
     bars = ax.bar(range(len(names)), shares, color=_depth_colours(len(names)))
     for bar, mask in zip(bars, masks.values()):
-        ax.annotate(f"{int(mask.sum())}/{mask.numel()}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
-                    ha="center", va="bottom", fontsize="small", xytext=(0, 2), textcoords="offset points")
+        ax.annotate(
+            f"{int(mask.sum())}/{mask.numel()}",
+            (bar.get_x() + bar.get_width() / 2, bar.get_height()),
+            ha="center",
+            va="bottom",
+            fontsize="small",
+            xytext=(0, 2),
+            textcoords="offset points",
+        )
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_ylim(0, 105)
     ax.set_xlabel("layer (input → output)")

@@ -10,8 +10,8 @@ invisible to hooks: use nn.Module layers for what you want to see.
 """
 
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
@@ -20,8 +20,23 @@ from torch import Tensor, nn
 from course.device import model_device
 
 ACTIVATIONS: tuple[type[nn.Module], ...] = (
-    nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.ELU, nn.SELU, nn.CELU, nn.GELU, nn.SiLU, nn.Mish,
-    nn.Sigmoid, nn.Tanh, nn.Hardtanh, nn.Softplus, nn.Hardsigmoid, nn.Hardswish, nn.Softsign,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.PReLU,
+    nn.ELU,
+    nn.SELU,
+    nn.CELU,
+    nn.GELU,
+    nn.SiLU,
+    nn.Mish,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.Hardtanh,
+    nn.Softplus,
+    nn.Hardsigmoid,
+    nn.Hardswish,
+    nn.Softsign,
 )
 RELU_LIKE: tuple[type[nn.Module], ...] = (nn.ReLU, nn.ReLU6)
 WEIGHT_LAYERS: tuple[type[nn.Module], ...] = (nn.Linear, nn.Conv2d)
@@ -105,15 +120,18 @@ def _backward(model: nn.Module, x: Tensor, y: Tensor, loss_fn, layers) -> tuple[
         params = [p for p in model.parameters() if p.requires_grad]
         inputs = params + ([leaf] if leaf.requires_grad else [])
         if not inputs:
-            raise ValueError("nothing requires a gradient: the model has no trainable parameters and x is not floating point")
+            raise ValueError(
+                "nothing requires a gradient: the model has no trainable parameters and x is not floating point"
+            )
         grads = torch.autograd.grad(loss, inputs, allow_unused=True)
     by_param = {id(p): g for p, g in zip(params, grads)}
     weight_grads = {name: by_param[id(w)] for name, w in weights.items() if by_param.get(id(w)) is not None}
     return {k: v for k, v in output_grads.items() if v is not None}, weight_grads
 
 
-def layer_gradients(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable | None = None,
-                    layers=WEIGHT_LAYERS) -> dict[str, Tensor]:
+def layer_gradients(
+    model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable | None = None, layers=WEIGHT_LAYERS
+) -> dict[str, Tensor]:
     """Gradient of the loss w.r.t. each selected layer's output (the back-propagated error), input to output."""
     grads, _ = _backward(model, x, y, loss_fn, layers)
     if not grads:
@@ -121,8 +139,9 @@ def layer_gradients(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable | 
     return grads
 
 
-def weight_gradients(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable | None = None,
-                     layers=WEIGHT_LAYERS) -> dict[str, Tensor]:
+def weight_gradients(
+    model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable | None = None, layers=WEIGHT_LAYERS
+) -> dict[str, Tensor]:
     """Gradient of the loss w.r.t. each selected layer's weight, input to output (parameters' .grad untouched)."""
     _, grads = _backward(model, x, y, loss_fn, layers)
     if not grads:

@@ -1,6 +1,6 @@
 """A grid of images with optional labels."""
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -21,7 +21,8 @@ def _as_images(images) -> np.ndarray:
     valid = array.ndim == 3 or (array.ndim == 4 and array.shape[-1] == 3)
     if not valid or len(array) == 0:
         raise ValueError(
-            f"images must be a non-empty batch of shape (N, H, W), (N, 1, H, W) or (N, 3, H, W), got {to_numpy(images).shape}"
+            "images must be a non-empty batch of shape (N, H, W), (N, 1, H, W) or (N, 3, H, W), "
+            f"got {to_numpy(images).shape}"
         )
     return array
 
@@ -35,8 +36,14 @@ def _label_text(label, classes: Sequence[str] | None) -> str:
     return str(label)
 
 
-def image_grid(images, labels=None, ncols: int = 8, title: str | None = None, cmap: str = "gray",
-               classes: Sequence[str] | None = None) -> Figure:
+def image_grid(
+    images,
+    labels=None,
+    ncols: int = 8,
+    title: str | None = None,
+    cmap: str = "gray",
+    classes: Sequence[str] | None = None,
+) -> Figure:
     """Show a batch of images in a grid, each titled with its label (class names via `classes`)."""
     array = _as_images(images)
     n = len(array)

@@ -1,6 +1,6 @@
 """Two-dimensional codes (latent space, embeddings) coloured by class."""
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from matplotlib import colormaps
@@ -39,7 +39,9 @@ def plot_latent(codes, labels=None, classes: Sequence[str] | None = None, title:
                 ax.scatter(codes[mask, 0], codes[mask, 1], s=size, alpha=0.7, color=palette(i), label=name)
             ax.legend(title="class", fontsize="small", markerscale=2, loc="best", framealpha=0.85)
         else:
-            points = ax.scatter(codes[:, 0], codes[:, 1], c=labels.astype(np.float64), s=size, alpha=0.8, cmap="viridis")
+            points = ax.scatter(
+                codes[:, 0], codes[:, 1], c=labels.astype(np.float64), s=size, alpha=0.8, cmap="viridis"
+            )
             fig.colorbar(points, ax=ax, label="label")
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")

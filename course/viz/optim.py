@@ -1,6 +1,6 @@
 """Optimisers on 2-D loss surfaces, and training curves for a sweep of learning rates."""
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor, nn
 
-from course.viz._figure import new_figure
+from course.viz._figure import figure_of, new_figure
 
 OPTIMIZERS: dict[str, Callable] = {
     "sgd": lambda params, lr: torch.optim.SGD(params, lr=lr),
@@ -66,7 +66,9 @@ def optimizer_trajectories(
             optimizer.zero_grad()
             loss = loss2d(point)
             if loss.ndim != 0:
-                raise ValueError(f"loss2d must return a scalar for a point of shape (2,), got shape {tuple(loss.shape)}")
+                raise ValueError(
+                    f"loss2d must return a scalar for a point of shape (2,), got shape {tuple(loss.shape)}"
+                )
             loss.backward()
             optimizer.step()
             path[t + 1] = point.detach().numpy()
@@ -108,12 +110,17 @@ def plot_trajectories(
     top, bottom = float(surface.max()), float(surface.min())
     levels = np.geomspace(max(bottom, top * 1e-6), top, 25)
 
-    fig = ax.figure if ax is not None else new_figure(6.5, 5)
+    fig = figure_of(ax) if ax is not None else new_figure(6.5, 5)
     ax = ax if ax is not None else fig.subplots()
     filled = ax.contourf(xs, ys, surface, levels=levels, norm=LogNorm(), cmap="viridis", alpha=0.85, extend="min")
     ax.contour(xs, ys, surface, levels=levels, colors="white", linewidths=0.3, alpha=0.5)
-    fig.colorbar(filled, ax=ax, label="loss" if shift == 0 else "loss − lowest loss on the grid",
-                 ticks=np.geomspace(levels[0], levels[-1], 6), format="%.2g")
+    fig.colorbar(
+        filled,
+        ax=ax,
+        label="loss" if shift == 0 else "loss − lowest loss on the grid",
+        ticks=np.geomspace(levels[0], levels[-1], 6),
+        format="%.2g",
+    )
     first = None
     for i, (name, path) in enumerate(trajectories.items()):
         path = np.asarray(path, dtype=np.float64)
@@ -165,8 +172,17 @@ def lr_sweep(
         with torch.random.fork_rng(devices=[]):  # the same initial weights for every lr
             torch.manual_seed(seed)
             model = make_model()
-        history = fit(model, data, epochs=epochs, optimizer=OPTIMIZERS[optimizer](model.parameters(), lr),
-                      loss_fn=loss_fn, metrics=(), seed=seed, progress=False, batch_size=batch_size)
+        history = fit(
+            model,
+            data,
+            epochs=epochs,
+            optimizer=OPTIMIZERS[optimizer](model.parameters(), lr),
+            loss_fn=loss_fn,
+            metrics=(),
+            seed=seed,
+            progress=False,
+            batch_size=batch_size,
+        )
         curves[float(lr)] = list(history["train_loss"])
     return curves
 
@@ -191,8 +207,15 @@ def plot_lr_curves(curves: dict[float, list[float]], title: str | None = None) -
         positive &= bool((shown > 0).all())
         epochs = np.arange(1, len(values) + 1)
         diverged = bool(bad.any())
-        ax.plot(epochs, shown, "--" if diverged else "-", marker="o", markersize=3, color=colour,
-                label=f"{lr:g}" + (" (diverged, clipped)" if diverged else ""))
+        ax.plot(
+            epochs,
+            shown,
+            "--" if diverged else "-",
+            marker="o",
+            markersize=3,
+            color=colour,
+            label=f"{lr:g}" + (" (diverged, clipped)" if diverged else ""),
+        )
         if diverged:
             ax.plot(epochs[bad], shown[bad], "x", color="red", markersize=9)
     if positive:
