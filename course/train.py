@@ -255,111 +255,70 @@ def fit(
     with contextlib.nullcontext() if seed is None else _fork_rng(device):
         if seed is not None:
             torch.manual_seed(seed)  # dropout, augmentation and the default shuffle seed all follow
-        return _fit(
-            model,
-            train,
-            val,
-            epochs,
-            batch_size,
-            optimizer,
-            lr,
-            loss_fn,
-            metrics,
-            early_stopping,
-            restore_best,
-            clip_grad,
-            scheduler,
-            interval,
-            seed,
-            progress,
-            device,
-        )
+        model.to(device)
+        shuffle_seed = seed if seed is not None else int(torch.randint(2**31, ()))
+        batch_size = batch_size or 128
+        train = _as_batches(train, batch_size, shuffle=True, seed=shuffle_seed, device=device)
+        val = None if val is None else _as_batches(val, batch_size, device=device)
+        loss_fn = loss_fn or F.cross_entropy  # must return the MEAN loss over the batch
+        optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr or 1e-3)
+        if callable(scheduler) and not isinstance(scheduler, (LRScheduler, ReduceLROnPlateau)):
+            scheduler = _FunctionLR(optimizer, scheduler)
+        after_step = scheduler.step if scheduler is not None and interval == "step" else None
+        watcher = EarlyStopping(early_stopping, keep_best=restore_best)
 
+        history = History()
+        start = time.perf_counter()
+        from tqdm.auto import tqdm  # here, not at import: in a notebook it loads ipywidgets
 
-def _fit(
-    model,
-    train,
-    val,
-    epochs,
-    batch_size,
-    optimizer,
-    lr,
-    loss_fn,
-    metrics,
-    early_stopping,
-    restore_best,
-    clip_grad,
-    scheduler,
-    interval,
-    seed,
-    progress,
-    device,
-) -> History:
-    """The body of fit, after its checks (same arguments, with the defaults filled in)."""
-    model.to(device)
-    shuffle_seed = seed if seed is not None else int(torch.randint(2**31, ()))
-    batch_size = batch_size or 128
-    train = _as_batches(train, batch_size, shuffle=True, seed=shuffle_seed, device=device)
-    val = None if val is None else _as_batches(val, batch_size, device=device)
-    loss_fn = loss_fn or F.cross_entropy  # must return the MEAN loss over the batch
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr or 1e-3)
-    if callable(scheduler) and not isinstance(scheduler, (LRScheduler, ReduceLROnPlateau)):
-        scheduler = _FunctionLR(optimizer, scheduler)
-    after_step = scheduler.step if scheduler is not None and interval == "step" else None
-    watcher = EarlyStopping(early_stopping, keep_best=restore_best)
-
-    history = History()
-    start = time.perf_counter()
-    from tqdm.auto import tqdm  # here, not at import: in a notebook it loads ipywidgets
-
-    bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
-    try:
-        for epoch in bar:
-            history.weights_epoch = None  # the weights change from here on
-            for name, value in train_one_epoch(
-                model, train, optimizer, loss_fn, metrics, clip_grad, after_step
-            ).items():
-                history.log(f"train_{name}", value)
-            history.weights_epoch = epoch
-            stop = False
-            if val is not None:
-                for name, value in evaluate(model, val, loss_fn, metrics).items():
-                    history.log(f"val_{name}", value)
-                stop = watcher.update(epoch, history["val_loss"][-1], model)
-                history.best_epoch = watcher.best_epoch
-            if isinstance(scheduler, ReduceLROnPlateau):
-                scheduler.step(history["val_loss"][-1])
-            elif scheduler is not None and interval == "epoch":
-                scheduler.step()
-            if stop:
-                history.stopped_early = True
-                break
-            bar.set_postfix({key: f"{values[-1]:.4g}" for key, values in history.items() if "loss" in key})
-    except KeyboardInterrupt:  # Ctrl-C in Jupyter: keep what was learnt, and the numbers so far
-        history.interrupted = True
-        if os.environ.get("NBGRADER_EXECUTION"):  # the grader's time limit: the cell must stop, not carry on
-            raise
-    finally:
-        bar.close()
-    if restore_best and watcher.restore(model):
-        history.weights_epoch = watcher.best_epoch  # not the last epoch's weights
-    history.seconds = time.perf_counter() - start
-    if history.interrupted:
-        held = (
-            "partly trained weights"
-            if history.weights_epoch is None
-            else f"the weights of epoch {history.weights_epoch}"
-        )
-        warnings.warn(
-            f"fit was interrupted after {history.epochs} of {epochs} epochs: the model keeps {held} "
-            "and the returned History has the epochs so far (history.interrupted is True).",
-            stacklevel=3,
-        )
-    return history
+        bar = tqdm(range(epochs), desc="epochs", disable=not progress, leave=False)
+        try:
+            for epoch in bar:
+                history.weights_epoch = None  # the weights change from here on
+                for name, value in train_one_epoch(
+                    model, train, optimizer, loss_fn, metrics, clip_grad, after_step
+                ).items():
+                    history.log(f"train_{name}", value)
+                history.weights_epoch = epoch
+                stop = False
+                if val is not None:
+                    for name, value in evaluate(model, val, loss_fn, metrics).items():
+                        history.log(f"val_{name}", value)
+                    stop = watcher.update(epoch, history["val_loss"][-1], model)
+                    history.best_epoch = watcher.best_epoch
+                if isinstance(scheduler, ReduceLROnPlateau):
+                    scheduler.step(history["val_loss"][-1])
+                elif scheduler is not None and interval == "epoch":
+                    scheduler.step()
+                if stop:
+                    history.stopped_early = True
+                    break
+                bar.set_postfix({key: f"{values[-1]:.4g}" for key, values in history.items() if "loss" in key})
+        except KeyboardInterrupt:  # Ctrl-C in Jupyter: keep what was learnt, and the numbers so far
+            history.interrupted = True
+            if os.environ.get("NBGRADER_EXECUTION"):  # the grader's time limit: the cell must stop, not carry on
+                raise
+        finally:
+            bar.close()
+        if restore_best and watcher.restore(model):
+            history.weights_epoch = watcher.best_epoch  # not the last epoch's weights
+        history.seconds = time.perf_counter() - start
+        if history.interrupted:
+            held = (
+                "partly trained weights"
+                if history.weights_epoch is None
+                else f"the weights of epoch {history.weights_epoch}"
+            )
+            warnings.warn(
+                f"fit was interrupted after {history.epochs} of {epochs} epochs: the model keeps {held} "
+                "and the returned History has the epochs so far (history.interrupted is True).",
+                stacklevel=2,
+            )
+        return history
 
 
 # Forbid("course.fit") in an assignment's tests forbids the pieces of the loop as well (see course.guard).
-fit.__parts__ = (_fit, train_one_epoch, EarlyStopping.update)  # type: ignore[attr-defined]
+fit.__parts__ = (train_one_epoch, EarlyStopping.update)  # type: ignore[attr-defined]
 
 
 class _FunctionLR(LRScheduler):
