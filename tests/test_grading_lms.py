@@ -184,4 +184,7 @@ def test_the_grader_refuses_half_an_lms_request_before_grading(tmp_path):
                  "--lms", "canvas"]) == 2
     assert main(["grade", "toy", str(tmp_path), "--out", str(tmp_path / "out"), "--course-dir", str(FIXTURES),
                  "--id-pattern", r"(\d+)"]) == 2
+    (tmp_path / "ids.csv").write_text("student,email\n1,a@x\n")
+    assert main(["grade", "toy", str(tmp_path), "--out", str(tmp_path / "out"), "--course-dir", str(FIXTURES),
+                 "--lms", "canvas", "--id-map", str(tmp_path / "ids.csv")]) == 2  # no canvas_id: refused first
     assert not (tmp_path / "out").exists()

@@ -180,11 +180,10 @@ def grade(
     if (lms is None) != (id_map is None):
         raise ValueError("an LMS export needs both --lms (canvas or moodle) and --id-map (the id-map CSV)")
     if lms is not None:
-        from .lms import LMS, read_id_map
+        from .lms import id_columns, read_id_map
 
-        if lms not in LMS:
-            raise ValueError(f"unknown learning platform {lms!r}: choose one of {', '.join(LMS)}")
         students_map = read_id_map(id_map)
+        id_columns(lms, students_map)  # the platform and the map's id columns, checked before any grading
     if sandbox:
         from .sandbox import check_available
 

@@ -59,6 +59,25 @@ def read_id_map(path: str | Path) -> dict[str, dict[str, str]]:
     return rows
 
 
+def id_columns(lms: str, id_map: dict[str, dict[str, str]]) -> list[tuple[str, str]]:
+    """(platform column title, id-map column) pairs for `lms`'s import file.
+
+    Raises ValueError, saying what is missing, for an unknown platform or a map without the ids it needs:
+    the grader calls it before grading, so a bad map never costs a grading run.
+    """
+    if lms not in LMS:
+        raise ValueError(f"unknown learning platform {lms!r}: choose one of {', '.join(LMS)}")
+    columns = set().union(*(row.keys() for row in id_map.values())) if id_map else set()
+    if lms == "canvas":
+        if "canvas_id" not in columns:
+            raise ValueError("a Canvas import needs the id map's 'canvas_id' column (Canvas's user ID)")
+        return [(title, key) for title, key in CANVAS_COLUMNS if key in columns or title == "Student"]
+    ids = [(title, key) for title, key in MOODLE_IDS if key in columns]
+    if not ids:
+        raise ValueError("a Moodle import needs one of the id map's columns 'email', 'idnumber' or 'username'")
+    return ids
+
+
 def lms_table(
     lms: str, grades: dict[str, dict[str, float]], points: dict[str, float], id_map: dict[str, dict[str, str]]
 ) -> list[list[str]]:
@@ -75,8 +94,7 @@ def lms_table(
     id_map
         From `read_id_map`.
     """
-    if lms not in LMS:
-        raise ValueError(f"unknown learning platform {lms!r}: choose one of {', '.join(LMS)}")
+    ids = id_columns(lms, id_map)
     missing = sorted(s for s in grades if s not in id_map)
     if missing:
         raise ValueError(
@@ -84,15 +102,6 @@ def lms_table(
             f"{' ...' if len(missing) > 10 else ''}. Add a row for each (column 'student'); "
             "nothing was written"
         )
-    columns = set().union(*(row.keys() for row in id_map.values())) if id_map else set()
-    if lms == "canvas":
-        if "canvas_id" not in columns:
-            raise ValueError("a Canvas import needs the id map's 'canvas_id' column (Canvas's user ID)")
-        ids = [(title, key) for title, key in CANVAS_COLUMNS if key in columns or title == "Student"]
-    else:
-        ids = [(title, key) for title, key in MOODLE_IDS if key in columns]
-        if not ids:
-            raise ValueError("a Moodle import needs one of the id map's columns 'email', 'idnumber' or 'username'")
     table = [[title for title, _ in ids] + list(points)]
     if lms == "canvas":  # Canvas's own exports carry this row; its importer reads it and keeps the maxima
         table.append(["Points Possible"] + [""] * (len(ids) - 1) + [f"{points[a]:g}" for a in points])
