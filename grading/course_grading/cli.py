@@ -58,6 +58,24 @@ def parser() -> argparse.ArgumentParser:
         "sis_user_id, sis_login_id, section, name, email, idnumber, username",
     )
     g.add_argument(
+        "--force",
+        action="store_true",
+        help="grade into a DIR that holds an earlier run: its files move to DIR/previous/<time>/ and the "
+        "hand-entered 'written' scores are carried over (without it such a DIR is refused)",
+    )
+    g.add_argument(
+        "--into-course",
+        action="store_true",
+        help="also record the results in the course's gradebook and autograded/ folder, so formgrader lists "
+        "every submission for hand-grading (run 'nbgrader generate_assignment' there first)",
+    )
+    g.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show a progress bar on stderr (default: when stderr is a terminal)",
+    )
+    g.add_argument(
         "--no-sandbox",
         action="store_true",
         help="run student code WITHOUT the sandbox (only on a machine that holds nothing else of value)",
@@ -87,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
             id_regex=args.id_pattern,
             lms=args.lms,
             id_map=args.id_map,
+            force=args.force,
+            into_course=args.into_course,
+            progress=args.progress,
         )
     except SandboxUnavailable as err:
         print(f"error: refusing to grade without a sandbox: {err}", file=sys.stderr)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +22,10 @@ from .intake import collect, id_pattern, safe_id, unzip
 from .kernel import KERNEL_NAME, SCRIPT_NAME, install_kernel
 from .notebook import autograded_ids, hidden_test_lines
 from .outcome import clean, failures_from_log, inspect, status_of
+from .overview import write_report
 from .prepare import prepare
+from .previous import check_out, earlier_rows, hand_entered, keep_previous
+from .progress import LOG_NAME, Progress
 from .report import Row, notice_html, table, write_csv
 from .workspace import Workspace, course_directories
 
@@ -37,15 +41,18 @@ c.SandboxKernelManager.library = {library!r}
 
 GRADING_CONFIG = """
 # Grading limits and the grader's own preprocessors (python -m course_grading grade).
+import os
 from nbgrader.converters import Autograde, GenerateFeedback
 from nbgrader.preprocessors import LimitOutput
-from course_grading.preprocessors import CapOutput, HideHiddenTests
+from course_grading.preprocessors import CapOutput, HideHiddenTests, MarkFinished, MarkStarted
 c.Execute.kernel_name = {kernel!r}
 c.Execute.timeout = {timeout}
 c.Execute.interrupt_on_timeout = True
 c.CapOutput.max_chars = {max_output}
-c.Autograde.autograde_preprocessors = [
-    CapOutput if p is LimitOutput else p for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+c.Autograde.autograde_preprocessors = [MarkStarted] + [
+    CapOutput if p is LimitOutput else p for p in Autograde.class_traits()["autograde_preprocessors"].default()
+] + [MarkFinished]
+c.MarkStarted.path = c.MarkFinished.path = os.path.join(c.CourseDirectory.root, {progress_log!r})
 c.GenerateFeedback.preprocessors = [HideHiddenTests] + GenerateFeedback.class_traits()["preprocessors"].default()
 """
 
@@ -71,17 +78,33 @@ def _open_submissions(submissions: Path, scratch: Path) -> Path:
     raise ValueError(f"{submissions} is neither a folder, a .zip nor a notebook.")
 
 
-def _points(release: nbformat.NotebookNode) -> tuple[list[str], float, float]:
-    """(autograded test cell ids, their total points, points of hand-graded written answers)."""
-    tests, auto, manual = autograded_ids(release), 0.0, 0.0
+def _points(release: nbformat.NotebookNode) -> tuple[dict[str, float], float]:
+    """({autograded test cell id: its points}, in notebook order; points of hand-graded written answers)."""
+    tests, parts, manual = autograded_ids(release), {}, 0.0
     for cell in release.cells:
         meta = cell.get("metadata", {}).get("nbgrader", {})
         if meta.get("grade"):
             if meta.get("grade_id") in tests:
-                auto += float(meta.get("points", 0))
+                parts[meta["grade_id"]] = float(meta.get("points", 0))
             elif meta.get("solution"):
                 manual += float(meta.get("points", 0))
-    return tests, auto, manual
+    return {t: parts.get(t, 0.0) for t in tests}, manual
+
+
+def _timestamp(notebooks: list[Path]) -> str:
+    """The nbgrader timestamp.txt beside a submitted notebook, if it is one nbgrader can read; else ""."""
+    from nbgrader.utils import parse_utc
+
+    for nb in notebooks:
+        stamp = nb.parent / "timestamp.txt"
+        if stamp.is_file() and stamp.stat().st_size < 100:
+            text = stamp.read_text(encoding="utf-8", errors="replace").strip()
+            try:
+                parse_utc(text)
+            except ValueError:
+                return ""
+            return text
+    return ""
 
 
 def _result(
@@ -143,6 +166,9 @@ def grade(
     id_regex: str | None = None,
     lms: str | None = None,
     id_map: str | Path | None = None,
+    force: bool = False,
+    into_course: bool = False,
+    progress: bool | None = None,
     echo: Callable[[str], None] = print,
 ) -> list[Row]:
     """Autograde every submission of `assignment`; write OUT/grades.csv and OUT/feedback/*.html; return the rows.
@@ -168,6 +194,17 @@ def grade(
     lms, id_map
         Also write OUT/<lms>.csv, the import file of "canvas" or "moodle", its students found through the
         id-map CSV (`lms.read_id_map`). Both are checked before anything is graded.
+    force
+        Grade into an OUT that holds an earlier run: its files move to OUT/previous/<time>/, and the
+        hand-entered `written` column (and columns added after it) and the rows of students not graded now
+        are carried into the new grades.csv. Without it such an OUT is refused (ValueError), before grading.
+        With `into_course` it also allows grading again students the course has autograded already.
+    into_course
+        Also record the results in the course's own gradebook and autograded/ folder (`into_course`), so that
+        formgrader lists every submission for hand-grading; the `written` column then holds the gradebook's
+        hand-entered points. The course must know the assignment (`nbgrader generate_assignment`).
+    progress
+        Show a progress bar on stderr while grading; None: when stderr is a terminal.
 
     Returns
     -------
@@ -184,15 +221,22 @@ def grade(
 
         students_map = read_id_map(id_map)
         id_columns(lms, students_map)  # the platform and the map's id columns, checked before any grading
+    out = Path(out)
+    check_out(out, force)
+    if into_course:
+        from .into_course import check_course
+
+        check_course(course_dir, assignment)
     if sandbox:
         from .sandbox import check_available
 
         check_available()
-    out = Path(out)
-    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    show = sys.stderr.isatty() if progress is None else progress
     with tempfile.TemporaryDirectory(prefix="course-grading-") as tmp:
         work = Path(work_dir).resolve() if work_dir else Path(tmp)
-        config = GRADING_CONFIG.format(kernel=KERNEL_NAME, timeout=int(timeout), max_output=int(max_output_chars))
+        config = GRADING_CONFIG.format(
+            kernel=KERNEL_NAME, timeout=int(timeout), max_output=int(max_output_chars), progress_log=LOG_NAME
+        )
         script = None
         if sandbox:
             from .sandbox import copy_library
@@ -212,7 +256,8 @@ def grade(
         env = {"JUPYTER_PATH": str(ws.root / "jupyter")}
         ws.generate()
         release = nbformat.read(ws.release_notebook, as_version=4)
-        tests, max_score, manual = _points(release)
+        part_points, manual = _points(release)
+        tests, max_score = list(part_points), sum(part_points.values())
         others = {
             p.name
             for p in (Path(course_dir) / course_directories(course_dir)["source_directory"]).glob("*")
@@ -220,7 +265,7 @@ def grade(
         }
 
         # 1. check and repair every notebook; what cannot be graded gets its row now
-        rows, queued, taken = [], {}, set()
+        rows, pages, queued, taken, stamps = [], {}, {}, set(), {}
         for sub in collect(_open_submissions(Path(submissions), work), assignment, pattern):
             sid = safe_id(sub.student, taken)
             prepared = prepare(sub, release, assignment, others)
@@ -228,9 +273,20 @@ def grade(
             if prepared.notebook is None:
                 row = Row(sub.student, 0.0, max_score, status_of(prepared.flags), clean("; ".join(prepared.notes), 300))
                 rows.append(row)
-                (out / "feedback" / f"{sid}.html").write_text(notice_html(row, assignment), encoding="utf-8")
+                pages[sid] = notice_html(row, assignment)
             else:
                 queued[sid] = (sub.student, prepared)
+                stamps[sid] = _timestamp(sub.notebooks)
+        if into_course and not force:
+            from .into_course import already_graded
+
+            again = already_graded(course_dir, assignment, list(queued))
+            if again:
+                raise ValueError(
+                    f"--into-course: the course has autograded {assignment} of {', '.join(again[:5])}"
+                    f"{' and others' if len(again) > 5 else ''} already. Pass --force to grade them again "
+                    "(hand-entered scores and comments in the gradebook are kept)."
+                )
 
         # 2. students dealt out in turn to `jobs` course folders; one nbgrader run in each, all at once
         spaces = [ws] + [
@@ -243,11 +299,13 @@ def grade(
         for sid, (_, prepared) in queued.items():
             home[sid].submit(sid, prepared.notebook)
         failures, log = {}, ""
+        with Progress([w.root / LOG_NAME for w in spaces], len(queued), show) as watch:
+            if queued:
+                log = _run_all(spaces, "autograde", assignment, env=env)
+        took = {queued[sid][0]: t for sid, t in watch.durations().items() if sid in queued}
         if queued:
-            log = _run_all(spaces, "autograde", assignment, env=env)
             failures = failures_from_log(log, list(queued), assignment)
             log += _run_all(spaces, "generate_feedback", assignment, "--force", env=env)
-        (out / "nbgrader.log").write_text(log.replace(str(work), "<work>"), encoding="utf-8")
 
         # 3. scores, statuses and pages
         hidden = hidden_test_lines(nbformat.read(ws.source_notebook, as_version=4))
@@ -257,9 +315,54 @@ def grade(
             message = clean("; ".join(notes).replace(str(work), "<work>"), 300)
             row = Row(student, sum(parts.values()), max_score, status_of(flags), message, parts)
             rows.append(row)
-            (out / "feedback" / f"{sid}.html").write_text(_feedback(home[sid], sid, row, hidden), encoding="utf-8")
+            pages[sid] = _feedback(home[sid], sid, row, hidden)
 
-    write_csv(rows, out / "grades.csv", parts=tests)
+        # 4. into the course's gradebook: every notebook nbgrader executed, repaired ones included
+        written: dict[str, float] = {}
+        if into_course:
+            from .into_course import course_gradebook, import_graded, written_points
+
+            executed = {sid: home[sid].autograded_notebook(sid) for sid in queued}
+            executed = {sid: nb for sid, nb in executed.items() if nb.exists()}
+            backup = Path(tempfile.mkdtemp(prefix="gradebook-", dir=tmp)) / "gradebook.db"
+            shutil.copy(course_gradebook(course_dir), backup)
+            scratch = Path(tempfile.mkdtemp(prefix="into-course-", dir=tmp))
+            log += import_graded(course_dir, assignment, executed, scratch, stamps, env=env)
+            names = {sid: queued[sid][0] for sid in queued}
+            written = {names[s]: p for s, p in written_points(course_dir, assignment, tests).items() if s in names}
+            echo(f"Recorded {len(executed)} graded notebook(s) in the course gradebook {course_gradebook(course_dir)}")
+
+        # 5. the outputs: the earlier run's files are kept in OUT/previous/, then the new ones written
+        kept = keep_previous(out) if force else None
+        extra, hand, carried = [], {}, []
+        if kept is not None and (kept / "grades.csv").is_file():
+            extra, hand = hand_entered(kept / "grades.csv")
+            now = {r.student for r in rows}
+            carried = [r for r in earlier_rows(kept / "grades.csv") if r.student not in now]
+            rows += carried
+        for student, points in written.items():
+            hand.setdefault(student, {})["written"] = f"{points:g}"
+        (out / "feedback").mkdir(parents=True, exist_ok=True)
+        if into_course:
+            shutil.copy(backup, out / "gradebook.db")  # the course gradebook as it was before this run
+        for sid, page in pages.items():
+            (out / "feedback" / f"{sid}.html").write_text(page, encoding="utf-8")
+        if kept is not None and (kept / "feedback").is_dir():  # students not graded now keep their pages
+            for page in (kept / "feedback").glob("*.html"):
+                if not (out / "feedback" / page.name).exists():
+                    shutil.copy(page, out / "feedback" / page.name)
+        (out / "nbgrader.log").write_text(log.replace(str(work), "<work>"), encoding="utf-8")
+
+    write_csv(rows, out / "grades.csv", parts=tests, hand=hand, extra=extra)
+    write_report(out / "report.html", assignment, rows, part_points, took, manual)
+    if kept is not None:
+        echo(f"The earlier results are kept in {kept}/")
+    if carried:
+        echo(
+            f"Kept the earlier rows of {len(carried)} student(s) not graded in this run: "
+            + ", ".join(r.student for r in sorted(carried, key=lambda r: r.student)[:10])
+            + (" ..." if len(carried) > 10 else "")
+        )
     if lms is not None:
         from .lms import write_lms
 
@@ -272,7 +375,7 @@ def grade(
         f"Scores are autograded points out of {max_score:g}"
         + (f"; written answers ({manual:g} point{'' if manual == 1 else 's'}) are graded by hand." if manual else ".")
     )
-    echo(f"Grades: {out / 'grades.csv'}   Feedback: {out / 'feedback'}/")
+    echo(f"Grades: {out / 'grades.csv'}   Feedback: {out / 'feedback'}/   Class report: {out / 'report.html'}")
     if not sandbox:
         echo(NO_SANDBOX_WARNING)
     return rows

@@ -1,9 +1,11 @@
-"""nbconvert preprocessors the grader adds to nbgrader: an output cap, and feedback without hidden tests."""
+"""nbconvert preprocessors the grader adds to nbgrader: an output cap, feedback without hidden tests, progress marks."""
 
 from __future__ import annotations
 
-from nbgrader.preprocessors import ClearHiddenTests, LimitOutput
-from traitlets import Integer
+import time
+
+from nbgrader.preprocessors import ClearHiddenTests, LimitOutput, NbGraderPreprocessor
+from traitlets import Integer, Unicode
 
 from .kernel import TRUNCATED
 
@@ -47,3 +49,27 @@ class HideHiddenTests(ClearHiddenTests):
                 if output.output_type == "error":
                     output.traceback = [f"{output.ename}: {output.evalue}".rstrip(": ")]
         return cell, resources
+
+
+class MarkStarted(NbGraderPreprocessor):
+    """Append `<unix time> start <student>` to `path` when nbgrader starts executing a student's notebook.
+
+    It runs in nbgrader's process, not in the student's sandboxed kernel, which cannot see `path`. The grader
+    reads the file to draw its progress bar and to time each notebook (`course_grading.progress`).
+    """
+
+    path = Unicode("", help="the progress log; empty: write nothing").tag(config=True)
+    event = "start"
+
+    def preprocess(self, nb, resources):
+        if self.path:
+            student = resources.get("nbgrader", {}).get("student", "")
+            with open(self.path, "a", encoding="utf-8") as log:
+                log.write(f"{time.time():.3f} {self.event} {student}\n")
+        return nb, resources
+
+
+class MarkFinished(MarkStarted):
+    """Append `<unix time> finish <student>` once a student's notebook is executed and its grades saved."""
+
+    event = "finish"

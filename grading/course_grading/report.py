@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import html
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,13 @@ class Row:
         ]
 
 
-def write_csv(rows: list[Row], path: Path, parts: list[str] | None = None) -> None:
+def write_csv(
+    rows: list[Row],
+    path: Path,
+    parts: list[str] | None = None,
+    hand: dict[str, dict[str, str]] | None = None,
+    extra: Sequence[str] = (),
+) -> None:
     """Write the rows sorted by student, with a header and no timestamps (the same input gives the same file).
 
     Parameters
@@ -43,15 +50,21 @@ def write_csv(rows: list[Row], path: Path, parts: list[str] | None = None) -> No
     rows, path
         The results and the file to write.
     parts
-        The autograded parts' grade ids, in notebook order: a column each, then the `written` column (left
-        blank: written answers are graded by hand). None writes the five summary columns only.
+        The autograded parts' grade ids, in notebook order: a column each, then the `written` column (blank
+        until written answers are graded by hand). None writes the five summary columns only.
+    hand, extra
+        What was entered by hand, {student: {column: value}}, for `written` and the `extra` columns an
+        instructor added after it (they follow `written`).
     """
-    extra = [] if parts is None else list(parts)
+    columns = [] if parts is None else list(parts)
+    manual = [] if parts is None else [WRITTEN, *extra]
+    hand = hand or {}
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(COLUMNS + tuple(extra) + (() if parts is None else (WRITTEN,)))
+        writer.writerow(COLUMNS + tuple(columns) + tuple(manual))
         for row in sorted(rows, key=lambda r: r.student):
-            writer.writerow(row.cells(extra) + ([] if parts is None else [""]))
+            typed = hand.get(row.student, {})
+            writer.writerow(row.cells(columns) + [typed.get(c, "") for c in manual])
 
 
 def read_csv(path: Path) -> dict[str, dict[str, str]]:
