@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c .ci/constraints.txt torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ./grading -e ".[instructor,dev]"
+	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ./grading -e ".[instructor,dev,hub]"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -91,20 +91,28 @@ def _points(release: nbformat.NotebookNode) -> tuple[dict[str, float], float]:
     return {t: parts.get(t, 0.0) for t in tests}, manual
 
 
-def _timestamp(notebooks: list[Path]) -> str:
-    """The nbgrader timestamp.txt beside a submitted notebook, if it is one nbgrader can read; else ""."""
+def _submission_files(notebooks: list[Path]) -> dict[str, str]:
+    """nbgrader's own files beside a submitted notebook that nbgrader can read: {"timestamp.txt": ...,
+    "submission_secret.txt": ...} (the submission time for late penalties; the key that names the feedback a
+    student fetches through the exchange). Anything too long or unreadable is left out."""
     from nbgrader.utils import parse_utc
 
-    for nb in notebooks:
-        stamp = nb.parent / "timestamp.txt"
-        if stamp.is_file() and stamp.stat().st_size < 100:
-            text = stamp.read_text(encoding="utf-8", errors="replace").strip()
-            try:
-                parse_utc(text)
-            except ValueError:
-                return ""
-            return text
-    return ""
+    found: dict[str, str] = {}
+    for nb in notebooks[:1]:
+        for name in ("timestamp.txt", "submission_secret.txt"):
+            path = nb.parent / name
+            if not path.is_file() or path.is_symlink() or path.stat().st_size > 200:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace").strip()
+            if name == "timestamp.txt":
+                try:
+                    parse_utc(text)
+                except ValueError:
+                    continue
+            elif not text.isprintable():
+                continue
+            found[name] = text
+    return found
 
 
 def _result(
@@ -276,7 +284,7 @@ def grade(
                 pages[sid] = notice_html(row, assignment)
             else:
                 queued[sid] = (sub.student, prepared)
-                stamps[sid] = _timestamp(sub.notebooks)
+                stamps[sid] = _submission_files(sub.notebooks)
         if into_course and not force:
             from .into_course import already_graded
 

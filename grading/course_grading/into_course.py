@@ -71,7 +71,7 @@ def import_graded(
     assignment: str,
     graded: dict[str, Path],
     scratch: Path,
-    timestamps: dict[str, str] | None = None,
+    files: dict[str, dict[str, str]] | None = None,
     env: dict[str, str] | None = None,
 ) -> str:
     """Record each student's executed notebook in the course's gradebook and autograded/; return nbgrader's log.
@@ -84,8 +84,9 @@ def import_graded(
         {student id: their notebook as executed by the grader}.
     scratch
         An empty folder for the staged notebooks and the one-off configuration.
-    timestamps
-        {student id: the submission's timestamp.txt text}, so nbgrader can apply the course's late penalties.
+    files
+        {student id: {file name: text}}: nbgrader's files of each submission (timestamp.txt, for the course's late
+        penalties; submission_secret.txt, for returning feedback through the exchange), put beside the notebook.
     env
         Extra environment variables for nbgrader.
     """
@@ -98,8 +99,8 @@ def import_graded(
         folder = staged / sid / assignment
         folder.mkdir(parents=True)
         shutil.copy(notebook, folder / f"{assignment}.ipynb")
-        if timestamps and timestamps.get(sid):
-            (folder / "timestamp.txt").write_text(timestamps[sid], encoding="utf-8")
+        for name, text in (files or {}).get(sid, {}).items():
+            (folder / name).write_text(text, encoding="utf-8")
     load = f"load_subconfig({str(root / CONFIG_FILE)!r})" if (root / CONFIG_FILE).is_file() else ""
     (scratch / CONFIG_FILE).write_text(IMPORT_CONFIG.format(load=load, root=str(root), staged=str(staged)))
     if not graded:
