@@ -231,10 +231,11 @@ def grade(
         id_columns(lms, students_map)  # the platform and the map's id columns, checked before any grading
     out = Path(out)
     check_out(out, force)
+    gradebook = None
     if into_course:
         from .into_course import check_course
 
-        check_course(course_dir, assignment)
+        gradebook = check_course(course_dir, assignment)  # the course's gradebook file, known to hold it
     if sandbox:
         from .sandbox import check_available
 
@@ -328,17 +329,17 @@ def grade(
         # 4. into the course's gradebook: every notebook nbgrader executed, repaired ones included
         written: dict[str, float] = {}
         if into_course:
-            from .into_course import course_gradebook, import_graded, written_points
+            from .into_course import import_graded, written_points
 
             executed = {sid: home[sid].autograded_notebook(sid) for sid in queued}
             executed = {sid: nb for sid, nb in executed.items() if nb.exists()}
             backup = Path(tempfile.mkdtemp(prefix="gradebook-", dir=tmp)) / "gradebook.db"
-            shutil.copy(course_gradebook(course_dir), backup)
+            shutil.copy(gradebook, backup)
             scratch = Path(tempfile.mkdtemp(prefix="into-course-", dir=tmp))
             log += import_graded(course_dir, assignment, executed, scratch, stamps, env=env)
             names = {sid: queued[sid][0] for sid in queued}
-            written = {names[s]: p for s, p in written_points(course_dir, assignment, tests).items() if s in names}
-            echo(f"Recorded {len(executed)} graded notebook(s) in the course gradebook {course_gradebook(course_dir)}")
+            written = {names[s]: p for s, p in written_points(gradebook, assignment, tests).items() if s in names}
+            echo(f"Recorded {len(executed)} graded notebook(s) in the course gradebook {gradebook}")
 
         # 5. the outputs: the earlier run's files are kept in OUT/previous/, then the new ones written
         kept = keep_previous(out) if force else None

@@ -115,17 +115,17 @@ def import_graded(
     return done.stderr
 
 
-def written_points(course_dir: str | Path, assignment: str, tests: list[str]) -> dict[str, float]:
-    """{student: hand-graded points} of `assignment`'s written answers, for students a grader has scored.
+def written_points(gradebook: Path, assignment: str, tests: list[str]) -> dict[str, float]:
+    """{student: hand-graded points} of `assignment`'s written answers in the sqlite file `gradebook`, for
+    students a grader has scored.
 
     A written answer is a graded cell that is not an autograded test; students none of whose written answers
     has a manual score are left out (their `written` column stays blank).
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    db = course_gradebook(course_dir)
     out: dict[str, float] = {}
-    with Gradebook(f"sqlite:///{db}") as gb:
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
         try:
             submissions = gb.assignment_submissions(assignment)
         except MissingEntry:
