@@ -40,6 +40,21 @@ lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader and t
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
 
+test-quick: $(STAMP)  ## library tests only, for local iteration (a few minutes)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests -m "not slow" -p no:cacheprovider
+
+test-notebooks: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) lectures solutions tests/test_notebooks.py $(NBVAL) -p no:cacheprovider
+
+test-grading: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests -m grading -p no:cacheprovider
+
+release: $(STAMP)  ## regenerate every student version in exercises/ from solutions/
+	for d in solutions/*/; do n=$$(basename $$d); PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nbgrader generate_assignment $$n --force --log-level=WARN || exit 1; done
+
+grade: $(STAMP)  ## grade a folder or zip of submissions: make grade A=03_backprop S=subs.zip OUT=grading-runs/03_backprop
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course_grading grade $(A) $(S) --out $(OUT)
+
 release-check: $(STAMP)  ## build the sdists and wheels, install the student wheel in a clean venv, run lecture 01 there
 	TORCH_PIP_ARGS="$(TORCH_PIP_ARGS)" $(BIN)/python tools/release_check.py
 
