@@ -16,7 +16,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
-.PHONY: start test test-quick test-notebooks test-grading install lint release release-check budgets grade student-release clean
+.PHONY: start test test-quick test-notebooks test-grading install lint release sync-links release-check budgets grade student-release clean
 
 $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,25 @@ lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader and t
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
+
+test-quick: $(STAMP)  ## library tests only, for local iteration (a few minutes)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests -m "not slow" -p no:cacheprovider
+
+test-notebooks: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) lectures solutions tests/test_notebooks.py $(NBVAL) -p no:cacheprovider
+
+test-grading: $(STAMP)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests -m grading -p no:cacheprovider
+
+release: $(STAMP)  ## regenerate every student version in exercises/ from solutions/
+	for d in solutions/*/; do n=$$(basename $$d); PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m nbgrader generate_assignment $$n --force --log-level=WARN || exit 1; done
+
+sync-links: $(STAMP)  ## after a version bump or a new course/_meta.py: rewrite the set-up cells and badges, then release
+	$(BIN)/python tools/sync_links.py
+	$(MAKE) release
+
+grade: $(STAMP)  ## grade a folder or zip of submissions: make grade A=03_backprop S=subs.zip OUT=grading-runs/03_backprop
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course_grading grade $(A) $(S) --out $(OUT)
 
 release-check: $(STAMP)  ## build the sdists and wheels, install the student wheel in a clean venv, run lecture 01 there
 	TORCH_PIP_ARGS="$(TORCH_PIP_ARGS)" $(BIN)/python tools/release_check.py

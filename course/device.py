@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import os
 import random
+import sys
 import time
 from pathlib import Path
 
@@ -24,6 +25,12 @@ COLAB_GPU_HINT = (
 )
 
 
+def _report(device: torch.device) -> None:
+    """Print the Colab GPU hint, only on a Colab CPU runtime: elsewhere the menu it names does not exist."""
+    if device.type == "cpu" and "google.colab" in sys.modules:
+        print(COLAB_GPU_HINT)
+
+
 def get_device(verbose: bool = False) -> torch.device:
     """Return the best available device: CUDA, then Apple MPS, then the CPU."""
     if torch.cuda.is_available():
@@ -34,8 +41,7 @@ def get_device(verbose: bool = False) -> torch.device:
         device = torch.device("cpu")
     if verbose:
         print(f"Device: {device.type}")
-        if device.type == "cpu":
-            print(COLAB_GPU_HINT)
+        _report(device)
     return device
 
 
@@ -163,6 +169,5 @@ def setup(seed: int = 0, verbose: bool = True) -> torch.device:
     device = get_device(verbose=False)
     if verbose:
         print(f"Device: {device.type} | torch threads: {threads} | seed: {seed}")
-        if device.type == "cpu":
-            print(COLAB_GPU_HINT)
+        _report(device)
     return device

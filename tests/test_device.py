@@ -1,6 +1,8 @@
 """Device choice, thread count from cgroup quota and affinity, and seeding."""
 
 import random
+import sys
+import types
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +116,7 @@ def test_seed_everything_is_reproducible():
         dev.seed_everything(-1)
 
 
-def test_device_preference_order(monkeypatch, capsys):
+def test_device_preference_order(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: True)
     assert dev.get_device().type == "mps"
@@ -122,8 +124,36 @@ def test_device_preference_order(monkeypatch, capsys):
     assert dev.get_device().type == "cuda"
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
-    assert dev.get_device(verbose=True).type == "cpu"
-    assert "Colab" in capsys.readouterr().out
+    assert dev.get_device().type == "cpu"
+
+
+@pytest.fixture
+def cpu_only(monkeypatch):
+    """No accelerator, and not on Colab unless the test says so."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    before = torch.get_num_threads()
+    yield monkeypatch
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("report", [lambda: dev.get_device(verbose=True), lambda: dev.setup(seed=0)],
+                         ids=["get_device", "setup"])
+def test_the_colab_gpu_hint_is_printed_only_on_colab(cpu_only, capsys, report):
+    assert report().type == "cpu"
+    away = capsys.readouterr().out
+    assert "Device: cpu" in away and dev.COLAB_GPU_HINT not in away and "Colab" not in away
+    cpu_only.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    assert report().type == "cpu"
+    assert dev.COLAB_GPU_HINT in capsys.readouterr().out
+
+
+def test_no_gpu_hint_on_colab_with_a_gpu(cpu_only, capsys):
+    cpu_only.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    cpu_only.setattr(torch.cuda, "is_available", lambda: True)
+    assert dev.get_device(verbose=True).type == "cuda"
+    assert "Colab" not in capsys.readouterr().out
 
 
 def test_setup_reports_and_returns_device(capsys):
