@@ -26,9 +26,26 @@ def digits(full: bool) -> tuple[course.ImageSet, course.ImageSet]:
 
 
 def machine() -> str:
-    """One line describing this machine and the software versions."""
+    """One line describing this machine and the software versions (and the GPU, where there is one)."""
+    gpu = f", GPU {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""
     return (f"{platform.processor() or platform.machine()}, {course.device.available_cpus()} usable CPUs "
-            f"(os.cpu_count={os.cpu_count()}), Python {platform.python_version()}, torch {torch.__version__}")
+            f"(os.cpu_count={os.cpu_count()}){gpu}, Python {platform.python_version()}, torch {torch.__version__}")
+
+
+def device_arg(name: str) -> torch.device:
+    """The --device option: "cpu" (the default of the tables), "cuda", "mps" or "auto" (the best there is)."""
+    device = course.get_device() if name == "auto" else torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: this machine has no CUDA GPU that torch can use; use --device cpu")
+    return device
+
+
+def sync(device: torch.device) -> None:
+    """Wait for queued GPU work, so that a clock read afterwards times it (GPU calls return before they finish)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    elif device.type == "mps":
+        torch.mps.synchronize()
 
 
 def table(headers: list[str], rows: list[list[object]]) -> str:

@@ -30,8 +30,16 @@ def peak_rss_mb(pid: int) -> float:
 def run_notebook(path: Path, timeout: int = 900) -> tuple[float, float, int]:
     """Run one notebook top to bottom; return (seconds, peak RSS MiB, number of error outputs)."""
     nb = nbformat.read(path, as_version=4)
+    seconds, peak = execute(nb, path.parent, timeout)
+    return seconds, peak, len(errors_of(nb))
+
+
+def execute(nb: nbformat.NotebookNode, cwd: Path, timeout: int = 900) -> tuple[float, float]:
+    """Run every cell of `nb` in place on a fresh kernel started in `cwd`; return (seconds, peak RSS MiB).
+
+    Errors do not stop the run: they stay in the cells' outputs (see errors_of)."""
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            resources={"metadata": {"path": str(cwd)}})
     start = time.perf_counter()
     with client.setup_kernel(stderr=subprocess.DEVNULL):  # the kernel's start-up warnings would split the table
         pid = client.km.provisioner.process.pid
@@ -39,8 +47,13 @@ def run_notebook(path: Path, timeout: int = 900) -> tuple[float, float, int]:
             client.execute_cell(cell, index)
         seconds = time.perf_counter() - start
         peak = peak_rss_mb(pid)
-    errors = sum(1 for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error")
-    return seconds, peak, errors
+    return seconds, peak
+
+
+def errors_of(nb: nbformat.NotebookNode) -> list[str]:
+    """'ename: evalue' of every error output in an executed notebook."""
+    return [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells for o in c.get("outputs", [])
+            if o.get("output_type") == "error"]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ forward, backward and Adam step with no data handling at all, the floor for any 
 with the course library, over several seeds.
     python benchmarks/training_speed.py            # full MNIST, 8 epochs each
     python benchmarks/training_speed.py --smoke    # shipped subset, a few hundred images, seconds
+    python benchmarks/training_speed.py --device cuda   # the same on a GPU (each pipeline as it would run there)
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from common import MEAN, STD, course, digits, machine, table
+from common import MEAN, STD, course, device_arg, digits, machine, sync, table
 
 TARGET = 0.99
 
@@ -51,19 +52,22 @@ class SamePermutations(Sampler):
         return iter(torch.randperm(self.n, generator=self.generator).tolist())
 
 
-def run_dataloader(train, test, epochs: int, batch_size: int, lr: float, seed: int) -> list[tuple[float, float]]:
-    """Train with Dataset + DataLoader; return (elapsed seconds, test accuracy) after each epoch."""
+def run_dataloader(train, test, epochs: int, batch_size: int, lr: float, seed: int,
+                   device: torch.device) -> list[tuple[float, float]]:
+    """Train with Dataset + DataLoader (batches copied to `device`, as tutorials do); return (elapsed seconds,
+    test accuracy) after each epoch."""
     to_uint8 = lambda s: (s.x.squeeze(1) * 255).round().to(torch.uint8).numpy()  # noqa: E731
     train_ds = PerSampleMNIST(to_uint8(train), train.y.numpy())
     test_ds = PerSampleMNIST(to_uint8(test), test.y.numpy())
     torch.manual_seed(seed)
-    model = course.LeNet5()
+    model = course.LeNet5().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     loader = DataLoader(train_ds, batch_size=batch_size, sampler=SamePermutations(len(train_ds), seed))
     out, start = [], time.perf_counter()
     for _ in range(epochs):
         model.train()
         for xb, yb in loader:
+            xb, yb = xb.to(device), yb.to(device)
             loss = F.cross_entropy(model(xb), yb)
             opt.zero_grad()
             loss.backward()
@@ -72,31 +76,33 @@ def run_dataloader(train, test, epochs: int, batch_size: int, lr: float, seed: i
         correct = 0
         with torch.no_grad():
             for xb, yb in DataLoader(test_ds, batch_size=1000):
-                correct += (model(xb).argmax(1) == yb).sum().item()
+                correct += (model(xb.to(device)).argmax(1).cpu() == yb).sum().item()
         out.append((time.perf_counter() - start, correct / len(test_ds)))
     return out
 
 
-def run_course(train, test, epochs: int, batch_size: int, lr: float, seed: int) -> list[tuple[float, float]]:
-    """Train with course.fit on preloaded normalised tensors; return (seconds, test accuracy) per epoch."""
+def run_course(train, test, epochs: int, batch_size: int, lr: float, seed: int,
+               device: torch.device) -> list[tuple[float, float]]:
+    """Train with course.fit on preloaded normalised tensors (on `device`); return (seconds, test accuracy) per
+    epoch."""
     start = time.perf_counter()
-    x, xt = (train.x - MEAN) / STD, (test.x - MEAN) / STD  # normalising is part of the timed work
+    x, xt = (train.x.to(device) - MEAN) / STD, (test.x.to(device) - MEAN) / STD  # normalising is timed work
     torch.manual_seed(seed)
-    model = course.LeNet5()
+    model = course.LeNet5().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    out, batches = [], course.Batches(x, train.y, batch_size, shuffle=True, seed=seed)
+    out, batches = [], course.Batches(x, train.y.to(device), batch_size, shuffle=True, seed=seed)
     for _ in range(epochs):  # one epoch per fit call so the test accuracy can be timed per epoch
         course.fit(model, batches, epochs=1, optimizer=opt, seed=None, progress=False)
-        out.append((time.perf_counter() - start, course.evaluate(model, (xt, test.y))["accuracy"]))
+        out.append((time.perf_counter() - start, course.evaluate(model, (xt, test.y.to(device)))["accuracy"]))
     return out
 
 
-def run_compute_only(train, epochs: int, batch_size: int, lr: float, seed: int) -> float:
+def run_compute_only(train, epochs: int, batch_size: int, lr: float, seed: int, device: torch.device) -> float:
     """Seconds per epoch of the model's own work: forward, backward and Adam on ready-made batches, nothing else."""
-    x = (train.x - MEAN) / STD
-    batches = [(x[i:i + batch_size].contiguous(), train.y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    x, y = (train.x.to(device) - MEAN) / STD, train.y.to(device)
+    batches = [(x[i:i + batch_size].contiguous(), y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
     torch.manual_seed(seed)
-    model = course.LeNet5()
+    model = course.LeNet5().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     start = time.perf_counter()
     for _ in range(epochs):
@@ -105,20 +111,21 @@ def run_compute_only(train, epochs: int, batch_size: int, lr: float, seed: int) 
             opt.zero_grad()
             loss.backward()
             opt.step()
+    sync(device)
     return (time.perf_counter() - start) / epochs
 
 
-def fast_recipe(train, test, seed: int, epochs: int) -> tuple[float, float]:
+def fast_recipe(train, test, seed: int, epochs: int, device: torch.device) -> tuple[float, float]:
     """LeNet-5 with Adam and a one-cycle learning rate (peak 1e-2), batch 256: (seconds, test accuracy)."""
     start = time.perf_counter()
-    x, xt = (train.x - MEAN) / STD, (test.x - MEAN) / STD
+    x, xt = (train.x.to(device) - MEAN) / STD, (test.x.to(device) - MEAN) / STD
     torch.manual_seed(seed)
-    model = course.LeNet5()
+    model = course.LeNet5().to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    batches = course.Batches(x, train.y, 256, shuffle=True, seed=seed)
+    batches = course.Batches(x, train.y.to(device), 256, shuffle=True, seed=seed)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=epochs * len(batches))
     course.fit(model, batches, epochs=epochs, optimizer=opt, scheduler=sched, seed=None, progress=False, metrics=())
-    return time.perf_counter() - start, course.evaluate(model, (xt, test.y))["accuracy"]
+    return time.perf_counter() - start, course.evaluate(model, (xt, test.y.to(device)))["accuracy"]
 
 
 def time_to(curve: list[tuple[float, float]], target: float) -> str:
@@ -133,23 +140,27 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--seeds", type=int, default=3, help="seeds for the fast recipe")
+    parser.add_argument("--device", default="cpu", help="cpu (default), cuda, mps or auto")
     args = parser.parse_args()
+    device = device_arg(args.device)
     threads = course.set_threads(args.threads)
     train, test = digits(full=not args.smoke)
     epochs = 1 if args.smoke else args.epochs
     if args.smoke:
         train.x, train.y, test.x, test.y = train.x[:512], train.y[:512], test.x[:256], test.y[:256]
-    print(f"machine: {machine()}; torch threads {threads}; train {len(train.y):,}, test {len(test.y):,}")
+    print(f"machine: {machine()}; device {device}; torch threads {threads}; train {len(train.y):,}, "
+          f"test {len(test.y):,}")
     print(f"LeNet-5 (modern), Adam lr 1e-3, batch 128, seed 0, {epochs} epochs; test accuracy after every epoch")
-    run_compute_only(SimpleNamespace(x=train.x[:1024], y=train.y[:1024]), 1, 128, 1e-3, seed=0)  # warm-up: the first steps allocate and pick kernels
+    run_compute_only(SimpleNamespace(x=train.x[:1024], y=train.y[:1024]), 1, 128, 1e-3, seed=0,
+                     device=device)  # warm-up: the first steps allocate and pick kernels
     rows = []
     curves = {}
     for name, run in (("course loop", run_course), ("Dataset+DataLoader", run_dataloader)):
-        curves[name] = curve = run(train, test, epochs, 128, 1e-3, seed=0)
+        curves[name] = curve = run(train, test, epochs, 128, 1e-3, seed=0, device=device)
         rows.append([name, f"{curve[-1][0] / epochs:.2f}", time_to(curve, TARGET),
                      f"{100 * (1 - curve[-1][1]):.2f}%", f"{100 * (1 - max(a for _, a in curve)):.2f}%",
                      f"{curve[-1][0]:.1f}"])
-    compute = run_compute_only(train, 1 if args.smoke else 2, 128, 1e-3, seed=0)
+    compute = run_compute_only(train, 1 if args.smoke else 2, 128, 1e-3, seed=0, device=device)
     rows.append(["model compute only", f"{compute:.2f}", "-", "-", "-", f"{compute * epochs:.1f}"])
     print(table(["pipeline", "s/epoch", f"s to {TARGET:.0%}", "final test error", "best epoch's error", "total s"],
                 rows))
@@ -160,7 +171,7 @@ def main() -> None:
           f"{compute:.2f} of the DataLoader's {loader_epoch:.2f} s per epoch)")
 
     recipe_epochs = 1 if args.smoke else 4
-    runs = [fast_recipe(train, test, seed, recipe_epochs) for seed in range(1 if args.smoke else args.seeds)]
+    runs = [fast_recipe(train, test, seed, recipe_epochs, device) for seed in range(1 if args.smoke else args.seeds)]
     print(f"fast recipe (LeNet-5, Adam + one-cycle lr peak 1e-2, batch 256, {recipe_epochs} epochs):")
     print(table(["seed", "seconds", "test accuracy"],
                 [[seed, f"{s:.1f}", f"{acc:.4f}"] for seed, (s, acc) in enumerate(runs)]))
