@@ -21,6 +21,7 @@ SCRIPTS = {  # script and arguments -> words its table must contain
     ("threads.py", "--smoke"): ["1 thread", "2 threads", "automatic", "1 CPU busy", "picked the slower?",
                                 "available_cpus() = 1"],
     ("grading_throughput.py", "--smoke"): ["s/submission", "100%", "not ok"],
+    ("import_time.py", "--runs", "1"): ["import course (after torch)", "import course.viz", "goal: at most 0.15 s"],
     ("sandbox_startup.py", "--smoke"): ["plain", "sandbox", "the sandbox adds", "copying the library"],
     ("notebook_budgets.py", "lectures/03_backprop_autodiff.ipynb"): ["03_backprop_autodiff", "peak MiB", "total"],
 }
