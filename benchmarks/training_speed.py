@@ -12,6 +12,7 @@ with the course library, over several seeds.
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from types import SimpleNamespace
 
@@ -115,6 +116,47 @@ def run_compute_only(train, epochs: int, batch_size: int, lr: float, seed: int, 
     return (time.perf_counter() - start) / epochs
 
 
+def fit_overhead(train, rounds: int, batch_size: int, device: torch.device) -> list[list[str]]:
+    """fit's time per epoch against the model's own compute, interleaved round by round (the same machine state
+    for both), with variants that split the difference: no accuracy metric, and batches taken in order."""
+    x, y = (train.x.to(device) - MEAN) / STD, train.y.to(device)
+    ready = [(x[i:i + batch_size].contiguous(), y[i:i + batch_size]) for i in range(0, len(x), batch_size)]
+    torch.manual_seed(0)
+    model = course.LeNet5().to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def compute() -> None:
+        for xb, yb in ready:
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+
+    variants = {
+        "model compute only (ready batches, in order)": compute,
+        "fit (shuffled Batches, accuracy)": lambda: course.fit(
+            model, course.Batches(x, y, batch_size, shuffle=True, seed=1), epochs=1, optimizer=opt, seed=None,
+            progress=False),
+        "fit, metrics=()": lambda: course.fit(
+            model, course.Batches(x, y, batch_size, shuffle=True, seed=1), epochs=1, optimizer=opt, seed=None,
+            progress=False, metrics=()),
+        "fit, Batches in order (shuffle=False)": lambda: course.fit(
+            model, course.Batches(x, y, batch_size, shuffle=False), epochs=1, optimizer=opt, seed=None,
+            progress=False),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in variants}
+    for _ in range(rounds):
+        for name, run in variants.items():
+            sync(device)
+            start = time.perf_counter()
+            run()
+            sync(device)
+            seconds[name].append(time.perf_counter() - start)
+    base = statistics.median(seconds["model compute only (ready batches, in order)"])
+    return [[name, f"{statistics.median(s):.3f}", f"{min(s):.3f}", f"{100 * (statistics.median(s) / base - 1):+.1f}%"]
+            for name, s in seconds.items()]
+
+
 def fast_recipe(train, test, seed: int, epochs: int, device: torch.device) -> tuple[float, float]:
     """LeNet-5 with Adam and a one-cycle learning rate (peak 1e-2), batch 256: (seconds, test accuracy)."""
     start = time.perf_counter()
@@ -140,6 +182,7 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--threads", type=int, default=None)
     parser.add_argument("--seeds", type=int, default=3, help="seeds for the fast recipe")
+    parser.add_argument("--overhead-rounds", type=int, default=5)
     parser.add_argument("--device", default="cpu", help="cpu (default), cuda, mps or auto")
     args = parser.parse_args()
     device = device_arg(args.device)
@@ -169,6 +212,10 @@ def main() -> None:
     print(f"speed-up of the course loop, end to end: {ratio:.2f}x "
           f"(no loop can beat {loader_epoch / compute:.2f}x here: the model's own compute is "
           f"{compute:.2f} of the DataLoader's {loader_epoch:.2f} s per epoch)")
+
+    rounds = 1 if args.smoke else args.overhead_rounds
+    print(f"fit's overhead (full epochs, median of {rounds} interleaved rounds; no evaluation inside any of them):")
+    print(table(["variant", "s/epoch", "min", "over compute"], fit_overhead(train, rounds, 128, device)))
 
     recipe_epochs = 1 if args.smoke else 4
     runs = [fast_recipe(train, test, seed, recipe_epochs, device) for seed in range(1 if args.smoke else args.seeds)]

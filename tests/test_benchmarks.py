@@ -15,6 +15,7 @@ SCRIPTS = {  # script and arguments -> words its table must contain
     # tables are checked here, inside its report
     ("gpu_check.py", "--smoke"): ["lecture 03_backprop_autodiff | ok", "training_speed.py --smoke --device cpu | ok",
                                   "course loop", "Dataset+DataLoader", "model compute only", "speed-up", "fast recipe",
+                                  "fit's overhead", "fit, metrics=()", "over compute",
                                   "mnist_1998.py --smoke --device cpu | ok", "2-layer FC 300, sigmoid, squared loss",
                                   "2-layer FC 300, with distortions", "LeNet-5 (modern)", "LeNet-5, with distortions",
                                   "source", "3 of 3 steps ok"],
