@@ -5,14 +5,19 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# torch: the CPU build. Elsewhere pass e.g. TORCH_PIP_ARGS="--index-url <the CPU wheel index>" to avoid a CUDA build.
+# torch: the CPU build unless TORCH=cuda. On Linux x86-64 plain pip would give the multi-GB CUDA build, so the
+# PyTorch CPU wheel index is added there (pip prefers its 2.13.0+cpu to PyPI's 2.13.0); elsewhere (macOS, Linux
+# on ARM) PyPI's wheel already is the CPU (and Apple MPS) build. TORCH_PIP_ARGS overrides the choice.
+TORCH ?= cpu
+CPU_INDEX := https://download.pytorch.org/whl/cpu
+ifeq ($(TORCH)-$(shell uname -s)-$(shell uname -m),cpu-Linux-x86_64)
+TORCH_PIP_ARGS ?= --extra-index-url $(CPU_INDEX)
+endif
 TORCH_PIP_ARGS ?=
 PORT ?= 8888
 # Idle OpenMP threads sleep instead of spinning: much faster training when the CPU is shared (Binder, CI).
 export OMP_WAIT_POLICY ?= PASSIVE
 ROOT_DIR ?= $(CURDIR)
-# Jupyter refuses to run as root unless told; containers and CI often are root.
-ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
@@ -28,8 +33,7 @@ $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 install: $(STAMP)
 
 start: $(STAMP)  ## JupyterLab on the course, prints the URL (no browser is opened)
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab --no-browser --ip=127.0.0.1 --port=$(PORT) $(ROOT_FLAG) \
-		--ServerApp.root_dir="$(ROOT_DIR)" --LabApp.default_url=/lab/tree/lectures
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course start --port=$(PORT) --root="$(ROOT_DIR)"
 
 test: $(STAMP) lint  ## everything: the linters, library tests, claims, notebooks (nbval), grading round trips, browser
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests lectures solutions $(NBVAL) -p no:cacheprovider

@@ -5,8 +5,8 @@ and see its figure redraw, then open an assignment and see its first test fail w
 course's readable message. Screenshots of each step go to artifacts/browser/.
 
 The server serves a temporary copy of the notebooks, so nothing committed is modified, and it
-is started with exactly the command `make start` runs (read from `make -n start`), only with
-that copy as its root directory.
+is started with exactly the command `make start` runs (read from `make -n start`: `python -m course start`,
+what Windows users run without make), only with that copy as its root directory.
 """
 
 import os
@@ -53,9 +53,9 @@ def _start_command(port: int, root: Path) -> str:
     plan = subprocess.run(["make", "-n", "-s", "start", f"PORT={port}", f"ROOT_DIR={root}"], cwd=REPO,
                           capture_output=True, text=True, check=True).stdout
     recipe = plan[plan.rindex("PATH="):]  # the last recipe line: skip any (re)install steps before it
-    assert "jupyter lab" in recipe, f"`make start` no longer runs jupyter lab:\n{plan}"
-    recipe = recipe.replace("\\\n", " ").strip()
-    return re.sub(r"--ServerApp\.root_dir=(\"[^\"]*\"|\S+)", f'--ServerApp.root_dir="{root}"', recipe)
+    # make start runs `python -m course start`, the same command Windows users run without make
+    assert "-m course start" in recipe and f'--root="{root}"' in recipe, f"`make start` changed:\n{plan}"
+    return recipe.replace("\\\n", " ").strip()
 
 
 def _get(url: str) -> bytes:
