@@ -8,10 +8,13 @@ STAMP := $(VENV)/.installed
 # torch: the CPU build unless TORCH=cuda. On Linux x86-64 plain pip would give the multi-GB CUDA build, so the
 # PyTorch CPU wheel index is added there (pip prefers its 2.13.0+cpu to PyPI's 2.13.0); elsewhere (macOS, Linux
 # on ARM) PyPI's wheel already is the CPU (and Apple MPS) build. TORCH_PIP_ARGS overrides the choice.
+# The index is added only when its host resolves: behind a package mirror with no internet (CI, some campuses)
+# pip would otherwise retry it five times for every package, about 8 s each. Expanded only when installing.
 TORCH ?= cpu
 CPU_INDEX := https://download.pytorch.org/whl/cpu
+RESOLVES = $(shell $(PYTHON) -c "import socket,sys; socket.setdefaulttimeout(3); socket.getaddrinfo(sys.argv[1], 443)" $(1) >/dev/null 2>&1 && echo yes)
 ifeq ($(TORCH)-$(shell uname -s)-$(shell uname -m),cpu-Linux-x86_64)
-TORCH_PIP_ARGS ?= --extra-index-url $(CPU_INDEX)
+TORCH_PIP_ARGS ?= $(if $(call RESOLVES,download.pytorch.org),--extra-index-url $(CPU_INDEX))
 endif
 TORCH_PIP_ARGS ?=
 PORT ?= 8888
@@ -21,7 +24,7 @@ ROOT_DIR ?= $(CURDIR)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
-.PHONY: start test test-quick test-notebooks test-grading install lint release sync-links release-check budgets grade student-release clean
+.PHONY: start test test-quick test-notebooks test-grading install lint release sync-links binder-requirements binder-check release-check budgets grade student-release clean
 
 $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,7 +41,7 @@ start: $(STAMP)  ## JupyterLab on the course, prints the URL (no browser is open
 test: $(STAMP) lint  ## everything: the linters, library tests, claims, notebooks (nbval), grading round trips, browser
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests lectures solutions $(NBVAL) -p no:cacheprovider
 
-LINTED := course grading/course_grading tools/release_check.py
+LINTED := course grading/course_grading tools/release_check.py tools/binder_check.py tools/binder_requirements.py
 lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader and the release check; mypy on the library
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
@@ -62,6 +65,12 @@ sync-links: $(STAMP)  ## after a version bump or a new course/_meta.py: rewrite 
 
 grade: $(STAMP)  ## grade a folder or zip of submissions: make grade A=03_backprop S=subs.zip OUT=grading-runs/03_backprop
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m course_grading grade $(A) $(S) --out $(OUT)
+
+binder-requirements: $(STAMP)  ## rewrite binder/requirements.txt (the cached Binder layer) from this environment's pins
+	$(BIN)/python tools/binder_requirements.py
+
+binder-check: $(STAMP)  ## simulate the Binder build (requirements layer, postBuild) and run lecture 01 on one CPU
+	$(BIN)/python tools/binder_check.py
 
 release-check: $(STAMP)  ## build the sdists and wheels, install the student wheel in a clean venv, run lecture 01 there
 	TORCH_PIP_ARGS="$(TORCH_PIP_ARGS)" $(BIN)/python tools/release_check.py

@@ -78,7 +78,9 @@ def test_edition_holds_nothing_of_the_instructor(edition):
     binder = (edition / "binder" / "requirements.txt").read_text()
     assert "grading" not in binder and "[dev" not in binder and "instructor" not in binder
     assert (edition / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
-    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in binder and "-e .[lab]" in binder
+    assert "--extra-index-url https://download.pytorch.org/whl/cpu" in binder and "torch==2.13.0" in binder
+    assert "-e ." not in binder, "the course is installed by postBuild, after the cached dependency layer"
+    assert "pip install --no-deps -e ." in (edition / "binder" / "postBuild").read_text()
 
 
 @pytest.mark.slow  # about 3 s of CPU: a fresh interpreter imports torch
