@@ -163,10 +163,18 @@ def seed_everything(seed: int = 0) -> torch.Generator:
 
 
 def setup(seed: int = 0, verbose: bool = True) -> torch.device:
-    """Set threads, seed everything and pick a device; the set-up cell of every notebook."""
+    """Set threads, seed everything and pick a device; the set-up cell of every notebook.
+
+    In a notebook it also sets the course's figure style (`course.viz.style.use_course_style`): a
+    colour-blind-safe colour cycle and figures stored at 150 dpi.
+    """
     threads = set_threads()
     seed_everything(seed)
     device = get_device(verbose=False)
+    if "IPython" in sys.modules:  # only a notebook shows figures; scripts do not pay for importing matplotlib
+        from course.viz.style import use_course_style
+
+        use_course_style()
     if verbose:
         print(f"Device: {device.type} | torch threads: {threads} | seed: {seed}")
         _report(device)

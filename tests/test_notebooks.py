@@ -117,3 +117,25 @@ def test_student_versions_carry_no_outputs():
     for path in ROOT.glob("exercises/*/*.ipynb"):
         nb = nbformat.read(path, as_version=4)
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
+
+
+MAX_NOTEBOOK_MB = 3.0  # the largest lecture is about 2 MB with its figures at 150 dpi
+
+
+@pytest.mark.parametrize("path", EXECUTED, ids=_ids(EXECUTED))
+def test_figures_are_stored_sharp_and_the_notebook_stays_small(path):
+    import base64
+    import struct
+
+    nb = nbformat.read(path, as_version=4)
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        for out in cell.get("outputs", []):
+            if "image/png" not in out.get("data", {}):
+                continue
+            png = base64.b64decode(out["data"]["image/png"])
+            width = struct.unpack(">I", png[16:20])[0]
+            shown = out.get("metadata", {}).get("image/png", {}).get("width")
+            # stored at 150 dpi and shown at the 100 dpi size: 1.5 pixels per shown pixel (re-run the notebook
+            # if this fails: course.setup() arranges it)
+            assert shown and width / shown > 1.45, f"{path.name}: code cell {i + 1} has a {width}-pixel figure shown at {shown}"
+    assert path.stat().st_size < MAX_NOTEBOOK_MB * 2**20, f"{path.name} is {path.stat().st_size / 2**20:.1f} MB"

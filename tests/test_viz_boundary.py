@@ -13,6 +13,7 @@ from torch import nn
 
 from course.viz import plot_decision_boundary
 from course.viz.boundary import _as_probabilities
+from course.viz.style import PALETTE
 
 
 def points(n=60, seed=0):
@@ -80,7 +81,7 @@ def test_multiclass_regions_follow_the_argmax_for_logits_and_probabilities():
         for cls, (cx, cy) in enumerate(centres.tolist()):
             i = int(round((cy - ymin) / (ymax - ymin) * 29))
             j = int(round((cx - xmin) / (xmax - xmin) * 29))
-            assert np.allclose(rgba[i, j, :3], to_rgba(f"C{cls}")[:3])
+            assert np.allclose(rgba[i, j, :3], to_rgba(PALETTE[cls])[:3])
     np.testing.assert_allclose(images[0], images[1])
     assert fig.axes[0].get_title() == "Decision boundary (3 classes)"
 

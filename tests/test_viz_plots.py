@@ -91,5 +91,5 @@ def test_figures_render_as_png_without_pyplot():
     before = plt.get_fignums()
     fig = image_grid(torch.rand(2, 1, 4, 4))
     assert isinstance(fig, CourseFigure)
-    assert fig._repr_png_().startswith(b"\x89PNG\r\n\x1a\n")
+    assert fig._repr_png_()[0].startswith(b"\x89PNG\r\n\x1a\n")
     assert plt.get_fignums() == before  # nothing registered with pyplot, so nothing shown twice or leaked

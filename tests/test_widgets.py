@@ -76,7 +76,7 @@ def test_jupyter_server_sets_the_variable_we_detect():
 def test_without_a_front_end_each_explorer_returns_its_default_figure(explorer):
     fig = explorer()
     assert isinstance(fig, Figure)
-    assert fig._repr_png_().startswith(b"\x89PNG")
+    assert fig._repr_png_()[0].startswith(b"\x89PNG")
 
 
 def interactive(monkeypatch, explorer):

@@ -6,20 +6,18 @@ the cell) and never leaks. `_repr_png_` makes IPython render it even when no inl
 was set up (for example under MPLBACKEND=Agg while a notebook is executed).
 """
 
-from io import BytesIO
-
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+
+from course.viz.style import png_with_size
 
 
 class CourseFigure(Figure):
     """A matplotlib Figure that renders itself as a PNG in Jupyter."""
 
-    def _repr_png_(self) -> bytes:
-        """Return the figure as PNG bytes (used by IPython's display)."""
-        buffer = BytesIO()
-        self.savefig(buffer, format="png", bbox_inches="tight")
-        return buffer.getvalue()
+    def _repr_png_(self) -> tuple[bytes, dict[str, int]] | None:
+        """The figure as a 150 dpi PNG and the size to show it at (used by IPython's display)."""
+        return png_with_size(self)
 
 
 def new_figure(width: float, height: float) -> CourseFigure:

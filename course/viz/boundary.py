@@ -13,12 +13,13 @@ from torch import nn
 from course.device import model_device, model_dtype, to_numpy
 from course.models.utils import eval_mode
 from course.viz._figure import figure_of, new_figure
+from course.viz.style import MARKERS, PALETTE
 
 
 def _class_colours(n: int) -> list:
-    """Return `n` distinct RGBA colours (tab10 up to ten classes, else sampled from viridis)."""
-    if n <= 10:
-        return [to_rgba(f"C{i}") for i in range(n)]
+    """Return `n` distinct RGBA colours (the colour-blind-safe palette up to ten classes, else viridis)."""
+    if n <= len(PALETTE):
+        return [to_rgba(PALETTE[i]) for i in range(n)]
     return [tuple(c) for c in colormaps["viridis"](np.linspace(0, 1, n))]
 
 
@@ -111,6 +112,7 @@ def plot_decision_boundary(
                 X[mask, 1],
                 s=size,
                 color=colours[int(c)],
+                marker=MARKERS[int(c) % len(MARKERS)],  # shape as well as colour
                 edgecolors="k",
                 linewidths=0.5,
                 label=f"class {int(c)}",

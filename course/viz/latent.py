@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from course.device import to_numpy
 from course.viz._figure import new_figure
+from course.viz.style import PALETTE, class_style
 
 MAX_LEGEND_CLASSES = 20
 
@@ -24,7 +25,7 @@ def plot_latent(codes, labels=None, classes: Sequence[str] | None = None, title:
     ax = fig.subplots()
     size = 12 if len(codes) <= 2000 else 4
     if labels is None:
-        ax.scatter(codes[:, 0], codes[:, 1], s=size, alpha=0.7, color="C0")
+        ax.scatter(codes[:, 0], codes[:, 1], s=size, alpha=0.7, color=PALETTE[0])
     else:
         labels = to_numpy(labels, "labels").reshape(-1)
         if len(labels) != len(codes):
@@ -32,11 +33,13 @@ def plot_latent(codes, labels=None, classes: Sequence[str] | None = None, title:
         values = np.unique(labels)
         categorical = np.issubdtype(labels.dtype, np.integer) and len(values) <= MAX_LEGEND_CLASSES
         if categorical:
-            palette = colormaps["tab10" if len(values) <= 10 else "tab20"]
+            many = colormaps["tab20"]
             for i, value in enumerate(values):
                 mask = labels == value
                 name = classes[int(value)] if classes is not None else str(value)
-                ax.scatter(codes[mask, 0], codes[mask, 1], s=size, alpha=0.7, color=palette(i), label=name)
+                # shape as well as colour; beyond ten classes tab20's colours with the markers repeating
+                style = class_style(i) if len(values) <= len(PALETTE) else {**class_style(i), "color": many(i)}
+                ax.scatter(codes[mask, 0], codes[mask, 1], s=size, alpha=0.7, label=name, **style)
             ax.legend(title="class", fontsize="small", markerscale=2, loc="best", framealpha=0.85)
         else:
             points = ax.scatter(

@@ -12,6 +12,7 @@ from matplotlib.ticker import MaxNLocator
 from torch import Tensor, nn
 
 from course.viz._figure import figure_of, new_figure
+from course.viz.style import path_style
 
 OPTIMIZERS: dict[str, Callable] = {
     "sgd": lambda params, lr: torch.optim.SGD(params, lr=lr),
@@ -132,10 +133,11 @@ def plot_trajectories(
         with torch.no_grad():
             final = float(loss2d(torch.tensor(finite[-1], dtype=torch.float64)))
         label = f"{name} (diverged)" if diverged else f"{name}: final loss {final:.3g}"
-        colour = f"C{(i + 1) % 10}"
-        ax.plot(finite[:, 0], finite[:, 1], "-", color=colour, linewidth=1.8, label=label)
-        ax.plot(finite[:, 0], finite[:, 1], ".", color=colour, markersize=3)
-        ax.plot(*finite[-1], marker="*", markersize=12, color=colour, markeredgecolor="k")
+        # line style and marker as well as colour (the palette's blue is left for the surface's own scale)
+        style = path_style(i + 1)
+        every = max(1, len(finite) // 25)  # about 25 markers a path: the shape shows, the steps stay visible
+        ax.plot(finite[:, 0], finite[:, 1], linewidth=1.8, markersize=4, markevery=every, label=label, **style)
+        ax.plot(*finite[-1], marker="*", markersize=12, color=style["color"], markeredgecolor="k")
     if first is not None:
         ax.plot(*first, marker="o", markersize=8, color="white", markeredgecolor="k", linestyle="none", label="start")
     ax.set_xlim(*xlim)
