@@ -21,13 +21,13 @@ ROOT_DIR ?= $(CURDIR)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
-.PHONY: start test test-quick test-notebooks test-grading install lint release sync-links release-check budgets grade student-release clean
+.PHONY: start test test-quick test-notebooks test-grading install lint release sync-links release-check budgets grade student-release site clean
 
 $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c .ci/constraints.txt torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ./grading -e ".[instructor,dev,hub]"
+	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ./grading -e ".[instructor,dev,hub,site]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -71,6 +71,9 @@ budgets: $(STAMP)  ## time and peak memory of every lecture and solution noteboo
 
 student-release: $(STAMP)  ## the student edition in build/student/; BRANCH=student also commits it to that branch
 	$(BIN)/python tools/student_release.py $(if $(BRANCH),--branch $(BRANCH))
+
+site: $(STAMP)  ## the course website in build/site from the executed notebooks (nothing re-run); open build/site/index.html
+	$(BIN)/python website/build.py build/site
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache
