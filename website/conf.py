@@ -32,13 +32,15 @@ nb_output_stderr = "show"
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
 myst_heading_anchors = 3
 
-# MathJax 3 served from the site itself (website/build.py copies it from .cache/mathjax, installed with npm, or
-# falls back to Debian's MathJax 2): no CDN.
+# MathJax 3 served from the site itself, relative to _static/ (website/build.py copies it there from .cache/mathjax,
+# installed with npm, or falls back to Debian's MathJax 2): no CDN.
 mathjax_path = "mathjax/tex-mml-chtml.js"
 
 html_theme = "sphinx_book_theme"
 html_title = "Deep Learning, Tested"
-html_static_path = []  # website/build.py fills _static/../mathjax itself; see there
+html_favicon = "favicon.svg"
+# An explicit colour mode: with none, the theme logs a console error on a reader's first visit.
+html_context = {"default_mode": "light"}
 html_last_updated_fmt = None
 html_theme_options = {
     "repository_url": REPO_URL,
@@ -54,7 +56,7 @@ html_theme_options = {
     "show_navbar_depth": 1,
 }
 # Sphinx's own offline search; no analytics, no external fonts.
-html_copy_source = False
+html_copy_source = True  # the theme's download button (.ipynb, .md) links to _sources/
 html_show_sourcelink = False
 
 course_repo_slug = REPO_SLUG

@@ -108,7 +108,7 @@ class RepositoryLinks(SphinxPostTransform):
     def run(self, **kwargs) -> None:
         from course._meta import BRANCH, REPO_URL
 
-        srcdir = Path(self.app.srcdir).resolve()
+        srcdir = Path(self.env.srcdir).resolve()
         for node in list(self.document.findall(addnodes.pending_xref)):
             target = node.get("reftarget", "")
             if node.get("reftype") != "myst" or not target or "://" in target:
@@ -179,9 +179,35 @@ def fill_course_map(app: Sphinx, docname: str, source: list[str]) -> None:
         source[0] = source[0].replace(MAP_MARK, course_map(Path(app.srcdir)))
 
 
+DETAILS = re.compile(r"<details>(\s*<summary>.*?</summary>)(.*?)</details>[ \t]*\n?", re.DOTALL)
+
+
+def _open_one(match: re.Match) -> str:
+    line_start = match.string.rfind("\n", 0, match.start()) + 1
+    indent = re.match(r"[ \t]*", match.string[line_start:]).group()  # inside a list item: keep its indentation
+    return f"<details>{match.group(1)}\n\n{indent}{match.group(2).strip()}\n\n{indent}</details>\n\n"
+
+
+def open_details(app: Sphinx, docname: str, source: list[str]) -> None:
+    """Markdown inside <details> answers, parsed as Markdown (maths included) as Jupyter shows it.
+
+    CommonMark ends an HTML block only at a blank line, so an answer written right after </summary> would stay raw
+    HTML, its $...$ and **bold** shown as typed. Blank lines around the answer fix that (the notebooks are unchanged).
+    """
+    if app.env.doc2path(docname).suffix != ".ipynb" or "</summary>" not in source[0]:
+        return
+    nb = json.loads(source[0])
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if cell["cell_type"] == "markdown" and "</summary>" in text:
+            cell["source"] = DETAILS.sub(_open_one, text)
+    source[0] = json.dumps(nb)
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("builder-inited", check_alt_text)
     app.connect("source-read", fill_course_map)
+    app.connect("source-read", open_details)
     app.connect("doctree-read", set_alt_text)
     app.connect("doctree-read", drop_badges)
     app.add_post_transform(RepositoryLinks)
