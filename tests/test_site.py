@@ -93,18 +93,24 @@ class Tab:
     def open(self, path: str, maths: bool = False) -> None:
         self.problems.clear()
         self.page.goto(self.base + path, wait_until="load")
-        if maths:
-            self.page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-            self.page.evaluate("() => MathJax.startup.promise")
+        if maths:  # MathJax 3 (npm) or 2 (Debian's fallback): wait until it has typeset the page
+            self.page.wait_for_function(
+                "() => window.MathJax && ((MathJax.startup && MathJax.startup.promise)"
+                " || (MathJax.Hub && MathJax.isReady))"
+            )
+            self.page.evaluate(
+                "() => MathJax.startup ? MathJax.startup.promise : new Promise(done => MathJax.Hub.Queue(done))"
+            )
 
     def check(self, path: str) -> list[str]:
         """Problems of the page just opened: raw TeX, MathJax's absence, images that did not load or lack alt."""
         found = [f"{path}: {p}" for p in self.problems]
-        if self.page.locator("mjx-container").count() == 0:
+        if self.page.locator("mjx-container, .MathJax_CHTML, .MathJax_Display, .MathJax").count() == 0:
             found.append(f"{path}: no maths rendered (no mjx-container)")
         text = self.page.evaluate(
             "() => { const b = document.body.cloneNode(true);"
-            " b.querySelectorAll('pre, code, script, style, mjx-container, .highlight').forEach(e => e.remove());"
+            " b.querySelectorAll('pre, code, script, style, .highlight, mjx-container,"
+            " .MathJax_Preview, .MathJax, .MathJax_Display').forEach(e => e.remove());"
             " return b.innerText; }"
         )
         found += [
@@ -179,9 +185,10 @@ def _search(tab, word: str) -> list[str]:
 
 
 def test_search_finds_a_lecture_term_and_not_nonsense(tab):
-    hits = _search(tab, "backpropagation")
+    hits = _search(tab, "dropout")
     tab.page.screenshot(path=SHOTS / "03_search.png")
-    assert any(h.startswith("lectures/") for h in hits), f"no lecture among the results for backpropagation: {hits}"
+    assert any(h.startswith("lectures/06_regularisation") for h in hits), f"dropout does not find Unit 6: {hits}"
+    assert any(h.startswith("lectures/") for h in _search(tab, "backpropagation")), "backpropagation finds no lecture"
     assert _search(tab, "qzxvwkplmfrb") == [], "a nonsense word found pages"
 
 

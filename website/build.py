@@ -56,28 +56,43 @@ MATHJAX3_PARTS = [
 ]  # the combined script and what it loads on demand: 7 MB of 24
 
 
-def mathjax_script() -> str:
-    """The MathJax script Sphinx should load, relative to _static: MathJax 3 from npm, else Debian's MathJax 2."""
+MATHJAX2_PARTS = [
+    "MathJax.js",
+    "config/TeX-AMS_CHTML.js",
+    "extensions",
+    "jax/input/TeX",
+    "jax/element",
+    "jax/output/CommonHTML",
+    "localization/en",
+    "fonts/HTML-CSS/TeX/woff",
+]
+
+
+def mathjax_settings() -> dict:
+    """Sphinx settings for the MathJax there is, its path relative to _static: MathJax 3 (npm), else Debian's 2."""
     if MATHJAX3.is_dir():
-        return "mathjax/tex-mml-chtml.js"
-    if MATHJAX2.is_dir():
-        return "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML"
+        return {"mathjax_path": "mathjax/tex-mml-chtml.js"}
+    if MATHJAX2.is_dir():  # a MathJax 2 configuration instead of the 3 one (which would stop it typesetting)
+        return {
+            "mathjax_path": "mathjax/MathJax.js?config=TeX-AMS_CHTML",
+            "mathjax3_config": None,
+            "myst_update_mathjax": False,
+            "mathjax2_config": {"messageStyle": "none"},
+        }
     raise SystemExit("no MathJax: npm install --prefix .cache/mathjax mathjax@3 (or apt-get install libjs-mathjax)")
 
 
 def copy_mathjax(out: Path) -> None:
     """MathJax into out/_static/mathjax (after the build: Sphinx rewrites _static)."""
     target = out / "_static" / "mathjax"
-    if MATHJAX3.is_dir():
-        for part in MATHJAX3_PARTS:
-            origin = MATHJAX3 / part
-            if origin.is_dir():
-                shutil.copytree(origin, target / part, dirs_exist_ok=True)
-            else:
-                (target / part).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(origin, target / part)
-    else:
-        shutil.copytree(MATHJAX2, target, dirs_exist_ok=True)
+    origins, parts = (MATHJAX3, MATHJAX3_PARTS) if MATHJAX3.is_dir() else (MATHJAX2, MATHJAX2_PARTS)
+    for part in parts:
+        origin = origins / part
+        if origin.is_dir():
+            shutil.copytree(origin, target / part, dirs_exist_ok=True)
+        else:
+            (target / part).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target / part)
 
 
 def build(out: Path, quiet: bool = True) -> list[str]:
@@ -101,7 +116,7 @@ def build(out: Path, quiet: bool = True) -> list[str]:
         status=None if quiet else sys.stdout,
         warning=warnings,
         parallel=2,
-        confoverrides={"mathjax_path": mathjax_script()},
+        confoverrides=mathjax_settings(),
     )
     app.build()
     copy_mathjax(out)
