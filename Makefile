@@ -38,7 +38,7 @@ start: $(STAMP)  ## JupyterLab on the course, prints the URL (no browser is open
 test: $(STAMP) lint  ## everything: the linters, library tests, claims, notebooks (nbval), grading round trips, browser
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests lectures solutions $(NBVAL) -p no:cacheprovider
 
-LINTED := course grading/course_grading tools/release_check.py
+LINTED := course grading/course_grading tools/release_check.py website tests/test_site.py
 lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader and the release check; mypy on the library
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)

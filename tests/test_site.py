@@ -28,7 +28,8 @@ LECTURE = "lectures/01_learning_as_optimisation"
 FILE_NAME = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|svg|gif|webp)$|^[0-9a-f]{16,}", re.I)
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\(frac|mathcal|sigma|nabla|lVert|top)\b")
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
+# The build is ~12 s, the module ~50 s in all on 2 cores: slow, so `make test-quick` leaves it out.
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(300)]
 
 
 def _load_build():
