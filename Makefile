@@ -39,7 +39,7 @@ test: $(STAMP) lint  ## everything: the linters, library tests, claims, notebook
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests lectures solutions $(NBVAL) -p no:cacheprovider
 
 LINTED := course grading/course_grading tools/release_check.py website tests/test_site.py
-lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader and the release check; mypy on the library
+lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader, the release check and the website; mypy on the library
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
