@@ -24,13 +24,13 @@ ROOT_DIR ?= $(CURDIR)
 PYTEST ?= $(BIN)/python -m pytest
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with .ci/nbval_sanitize.cfg --nbval-cell-timeout 600
 
-.PHONY: start test test-quick test-notebooks test-grading install lint release sync-links binder-requirements binder-check release-check budgets grade student-release clean
+.PHONY: start test test-quick test-notebooks test-grading install lint release sync-links binder-requirements binder-check release-check budgets grade student-release site clean
 
 $(STAMP): pyproject.toml grading/pyproject.toml .ci/constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade "pip>=24"
 	$(BIN)/python -m pip install -q -c .ci/constraints.txt torch==2.13.0 $(TORCH_PIP_ARGS)
-	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ./grading -e ".[instructor,dev,hub]"
+	$(BIN)/python -m pip install -q -c .ci/constraints.txt -e ./grading -e ".[instructor,dev,hub,site]"
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -41,8 +41,8 @@ start: $(STAMP)  ## JupyterLab on the course, prints the URL (no browser is open
 test: $(STAMP) lint  ## everything: the linters, library tests, claims, notebooks (nbval), grading round trips, browser
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(PYTEST) tests lectures solutions $(NBVAL) -p no:cacheprovider
 
-LINTED := course grading/course_grading tools/release_check.py tools/binder_check.py tools/binder_requirements.py
-lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader and the release check; mypy on the library
+LINTED := course grading/course_grading tools/release_check.py tools/binder_check.py tools/binder_requirements.py website tests/test_site.py
+lint: $(STAMP)  ## ruff (lint and format check) on the library, the grader, the tools, the website and its test; mypy on the library
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/ruff format --check $(LINTED)
 	$(BIN)/mypy
@@ -80,6 +80,9 @@ budgets: $(STAMP)  ## time and peak memory of every lecture and solution noteboo
 
 student-release: $(STAMP)  ## the student edition in build/student/; BRANCH=student also commits it to that branch
 	$(BIN)/python tools/student_release.py $(if $(BRANCH),--branch $(BRANCH))
+
+site: $(STAMP)  ## the course website in build/site from the executed notebooks (nothing re-run); open build/site/index.html
+	$(BIN)/python website/build.py build/site
 
 clean:
 	rm -rf $(VENV) gradebook.db submitted autograded feedback .pytest_cache
