@@ -128,8 +128,8 @@ def arrow(
 ) -> None:
     """An arrow from `start` to `end` (stopping at the edges of boxes), with an optional label at its middle.
 
-    `curve` bends it (0 straight; -0.3 a gentle arc to the left of the direction of travel, 0.3 to the right), e.g. for a skip
-    connection drawn around a block; `style="<|-|>"` gives a double-headed arrow.
+    `curve` bends it (0 straight; -0.3 a gentle arc to the left of the direction of travel, 0.3 to the right),
+    e.g. for a skip connection drawn around a block; `style="<|-|>"` gives a double-headed arrow.
     """
     tail, head = _edge(start, end), _edge(end, start)
     ax.annotate(
