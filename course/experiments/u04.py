@@ -140,20 +140,40 @@ class OptimizerRun:
     accuracy: float
 
 
-def compare_optimizers(epochs: int = 30, seed: int = 0, optimizers: dict | None = None) -> dict[str, OptimizerRun]:
-    """Train the same spiral_net (same initial weights, same data, same epochs) with each optimiser.
+def compare_optimizers(
+    epochs: int = 30,
+    seed: int = 0,
+    optimizers: dict | None = None,
+    make_model: Callable[[int], nn.Module] = spiral_net,
+) -> dict[str, OptimizerRun]:
+    """Train the same network (same initial weights, same data, same epochs) with each optimiser.
 
-    `optimizers` maps a name to (build the optimiser from parameters, batch size or None for full batch);
-    the default is NET_OPTIMIZERS. Returns name -> OptimizerRun.
+    Parameters
+    ----------
+    epochs, seed
+        Length of every run, and the seed of the initial weights and of the shuffling.
+    optimizers
+        Maps a name to (build the optimiser from parameters, batch size or None for full batch); the default
+        is NET_OPTIMIZERS.
+    make_model
+        Builds the network from a seed (default spiral_net); a lecture passes its own, equal, definition.
+
+    Returns
+    -------
+    dict
+        name -> OptimizerRun. Its history has "train_loss", the mean over each epoch's mini-batches while the
+        weights changed, and "val_loss", the loss on the whole training set after each epoch (fit evaluates
+        the training set as its validation data); `loss` and `accuracy` are the latter after the last epoch.
     """
     x, y = spiral_data()
     runs = {}
     for name, (make, batch_size) in (optimizers or NET_OPTIMIZERS).items():
         batch_size = batch_size or len(x)
-        model = spiral_net(seed)
+        model = make_model(seed)
         history = fit(
             model,
             (x, y),
+            (x, y),  # evaluated after every epoch: the loss the final numbers report, epoch by epoch
             epochs=epochs,
             batch_size=batch_size,
             optimizer=make(model.parameters()),
