@@ -2,6 +2,10 @@
 
 Everything works in float64 on tensors ``X`` (N, d) and labels ``y`` (N,) in {0, 1}. The loss is
 the regularised empirical risk  R(w, b) = mean_i BCE(w.x_i + b, y_i) + lam/2 ||w||^2.
+
+Lecture 01 writes the same three functions out in its own cells, for students to read and change, and checks
+that its versions and these give the same numbers bit for bit. This copy is what tests/test_claims_u01.py and
+the tests of Assignment 1 call.
 """
 
 from __future__ import annotations
@@ -47,9 +51,17 @@ class GDRun:
     examples: list[int] = field(default_factory=list)
 
 
-def gradient_descent(X: Tensor, y: Tensor, lr: float, steps: int, lam: float = 0.0,
-                     batch_size: int | None = None, seed: int = 0,
-                     w0: Tensor | None = None, b0: float = 0.0) -> GDRun:
+def gradient_descent(
+    X: Tensor,
+    y: Tensor,
+    lr: float,
+    steps: int,
+    lam: float = 0.0,
+    batch_size: int | None = None,
+    seed: int = 0,
+    w0: Tensor | None = None,
+    b0: float = 0.0,
+) -> GDRun:
     """Minimise logistic_loss from (w0, b0) (default 0, 0) by (mini-batch) gradient descent: theta <- theta - lr * grad.
 
     batch_size=None uses all N examples per step; otherwise each step uses a fresh random batch
