@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from matplotlib.figure import Figure
 
 from course.experiments import u03
 from course.experiments.u03 import Dual, Value
@@ -24,8 +23,11 @@ def test_worked_example_a_by_forward_mode_reverse_mode_and_torch():
     assert round(z.data, 3) == 6.909
     assert (round(x1.grad, 3), round(x2.grad, 3)) == (2.584, 2.0)
     assert x1.grad == math.cos(2) + 3
-    for jac in (u03.forward_mode_jacobian(u03.example_a, X), u03.reverse_mode_jacobian(u03.example_a, X),
-                u03.torch_jacobian(u03.example_a, X)):
+    for jac in (
+        u03.forward_mode_jacobian(u03.example_a, X),
+        u03.reverse_mode_jacobian(u03.example_a, X),
+        u03.torch_jacobian(u03.example_a, X),
+    ):
         np.testing.assert_allclose(jac, [[math.cos(2) + 3, 2.0]], rtol=0, atol=1e-14)
     dual = u03.example_a(Dual(2.0, 1.0), Dual(3.0))
     assert dual.value == pytest.approx(math.sin(2) + 6, abs=1e-15)
@@ -33,8 +35,11 @@ def test_worked_example_a_by_forward_mode_reverse_mode_and_torch():
 
 def test_worked_example_b_jacobian_by_both_modes_and_torch():
     expected = np.array([[3 * math.cos(6), 2 * math.cos(6)], [3.0, 2 + 1 / 3]])
-    for jac in (u03.forward_mode_jacobian(u03.example_b, X), u03.reverse_mode_jacobian(u03.example_b, X),
-                u03.torch_jacobian(u03.example_b, X)):
+    for jac in (
+        u03.forward_mode_jacobian(u03.example_b, X),
+        u03.reverse_mode_jacobian(u03.example_b, X),
+        u03.torch_jacobian(u03.example_b, X),
+    ):
         np.testing.assert_allclose(jac, expected, rtol=0, atol=1e-14)
     np.testing.assert_allclose(expected, [[2.8805, 1.9203], [3.0, 2.3333]], atol=5e-5)
 
@@ -42,7 +47,7 @@ def test_worked_example_b_jacobian_by_both_modes_and_torch():
 def _mixed(a, b, c):
     """Uses every operation of the engines, and re-uses inputs on several paths."""
     u = a * b + 3.0 - c / a
-    return (u.sin() * (b ** 2.5)).exp() * 0.1 + (c * c).log() - (1.0 - a) / b + (a * c).sigmoid() * 2.0
+    return (u.sin() * (b**2.5)).exp() * 0.1 + (c * c).log() - (1.0 - a) / b + (a * c).sigmoid() * 2.0
 
 
 def test_value_engine_matches_autograd_on_every_operation():
@@ -113,11 +118,25 @@ def test_reverse_mode_through_a_loop_with_data_dependent_stopping():
     assert a.grad == pytest.approx(1 / (2 * math.sqrt(2)), rel=1e-9)
 
 
-def test_plot_value_graph_draws_every_node():
-    x1, x2 = Value(2.0, label="x1"), Value(3.0, label="x2")
-    z = u03.example_a(x1, x2)
-    z.backward()
-    fig = u03.plot_value_graph(z)
-    assert isinstance(fig, Figure)
-    texts = [t.get_text() for t in fig.axes[0].texts if t.get_text()]  # arrows are empty annotations
-    assert len(texts) == 5 and any(t.startswith("x1\nvalue 2\ngrad 2.584") for t in texts)
+def _newton_errors(a: float = 2.0, steps: int = 5):
+    """Value error e_k, derivative error delta_k, y_k and dy_k/da of Newton's sqrt iterates (the lecture's table)."""
+    leaf = u03.Value(a)
+    y = leaf * 1.0
+    rows = []
+    for _ in range(steps):
+        y = 0.5 * (y + leaf / y)
+        y.backward()
+        rows.append((y.data - math.sqrt(a), leaf.grad - 1 / (2 * math.sqrt(a)), y.data, leaf.grad))
+    return rows
+
+
+def test_newton_derivative_error_shrinks_with_the_value_error_one_factor_of_about_two_behind():
+    rows = _newton_errors()
+    e, d = [abs(r[0]) for r in rows], [abs(r[1]) for r in rows]
+    assert max(e[-1], d[-1]) < 1e-11  # "after the last step both are at the level of rounding"
+    assert all(b < a for a, b in zip(d[:-1], d[1:4]))
+    assert 5 < d[3] / e[3] < 20  # "about 11 at the fourth step"
+    # question 5's identity: r_{k+1} = 2 r_k - (dy_k/da) / y_k, with r_k = delta_k / e_k
+    for (e0, d0, y0, g0), (e1, d1, _, _) in zip(rows[:2], rows[1:3]):
+        assert d1 / e1 == pytest.approx(2 * d0 / e0 - g0 / y0, rel=1e-6)
+    assert (2 - math.sqrt(2), 1 - 1 / (2 * math.sqrt(2))) == pytest.approx((0.586, 0.646), abs=1e-3)  # e_0, delta_0

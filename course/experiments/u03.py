@@ -1,4 +1,8 @@
-"""Unit 3: back-propagation by hand, forward mode with dual numbers, and a tiny reverse-mode engine."""
+"""Unit 3: back-propagation by hand, forward mode with dual numbers, and a tiny reverse-mode engine.
+
+The lecture defines its own copies of these in its cells (and checks that they give the same numbers); these are
+the versions the claims tests and assignments 3 and 4 use (the assignments forbid calling them).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
-from matplotlib.figure import Figure
 
 from course.models import MLP
 
@@ -16,6 +19,7 @@ Tensor = torch.Tensor
 
 
 # ---------------------------------------------------------------- reverse mode: a tiny engine
+
 
 class Value:
     """A scalar that remembers the operation that made it, so backward() can apply the chain rule."""
@@ -99,6 +103,7 @@ def topological_order(root: Value) -> list[Value]:
 
 # ---------------------------------------------------------------- forward mode: dual numbers
 
+
 class Dual:
     """A dual number value + tangent * eps with eps^2 = 0: carries a derivative along one input direction."""
 
@@ -153,6 +158,7 @@ def log(x):
 
 # ---------------------------------------------------------------- the two worked examples
 
+
 def example_a(x1, x2):
     """Worked example A: z = sin(x1) + x1 x2 (works on floats, tensors, Values and Duals)."""
     return sin(x1) + x1 * x2
@@ -198,6 +204,7 @@ def torch_jacobian(f: Callable, x: Sequence[float]) -> np.ndarray:
 
 # ---------------------------------------------------------------- gradients derived by hand
 
+
 def one_hidden_layer_gradients(x: Tensor, t: Tensor, U: Tensor, w: Tensor) -> tuple[Tensor, Tensor, Tensor]:
     """Loss and hand-derived gradients of BCE(sigmoid(h), t) with h(x) = w . sigmoid(U x), averaged over a batch.
 
@@ -237,44 +244,3 @@ def backprop(model: MLP, x: Tensor, y: Tensor, lam: float = 0.0) -> dict[str, Te
             if i > 0:
                 delta = (delta @ layer.weight) * hs[i] * (1 - hs[i])  # sigmoid'(a) = h (1 - h)
     return grads
-
-
-# ---------------------------------------------------------------- picture of a graph
-
-def plot_value_graph(root: Value, title: str | None = None) -> Figure:
-    """Draw the computational graph behind `root`: each node shows its operation, value and gradient."""
-    from course.viz import CourseFigure
-
-    order = topological_order(root)
-    depth: dict[int, int] = {}
-    for node in order:  # parents come first, so their depths are known
-        depth[id(node)] = 1 + max((depth[id(p)] for p in node.parents), default=-1)
-    columns: dict[int, list[Value]] = {}
-    for node in order:
-        columns.setdefault(depth[id(node)], []).append(node)
-    position = {}
-    for col, nodes in columns.items():
-        for row, node in enumerate(nodes):
-            position[id(node)] = (col, (len(nodes) - 1) / 2 - row)
-
-    width = max(columns) + 1
-    fig = CourseFigure(figsize=(2.6 * width + 1, 1.6 * max(len(n) for n in columns.values()) + 1.2),
-                       layout="constrained")
-    ax = fig.subplots()
-    boxes = {}
-    for node in order:
-        name = node.label or node.op or "const"
-        boxes[id(node)] = ax.text(*position[id(node)], f"{name}\nvalue {node.data:.4g}\ngrad {node.grad:.4g}",
-                                  ha="center", va="center", fontsize=9,
-                                  bbox=dict(boxstyle="round", facecolor="#fde6c8" if node.parents else "#dbe9f6"))
-    for node in order:
-        for parent in node.parents:  # an arrow from each input to the operation that uses it
-            ax.annotate("", xy=position[id(node)], xytext=position[id(parent)],
-                        arrowprops=dict(arrowstyle="->", color="gray", patchA=boxes[id(parent)].get_bbox_patch(),
-                                        patchB=boxes[id(node)].get_bbox_patch(), shrinkA=1, shrinkB=1))
-    ax.set_xlim(-0.6, width - 0.4)
-    ys = [p[1] for p in position.values()]
-    ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)
-    ax.axis("off")
-    ax.set_title(title or "Computational graph: forward values, backward gradients")
-    return fig
