@@ -56,7 +56,7 @@ IDIOMS = {  # PyTorch and NumPy boilerplate: seeing it reveals no answer
 }
 TAUGHT = {  # (edition file, assignment): lecture code that overlaps an answer on purpose
     ("course/experiments/u03.py", "04_autodiff"): "Unit 3 builds and prints this reverse-mode engine (u03.Value)",
-    ("lectures/03_backprop_autodiff.ipynb", "04_autodiff"): "the lecture prints u03.Value's source",
+    ("lectures/03_backprop_autodiff.ipynb", "04_autodiff"): "the lecture builds its own reverse-mode engine (Value), as Unit 3 teaches",
     ("course/checks.py", "03_backprop"): "numerical_gradient: Unit 3 uses it and gradient_check is built on it",
     ("course/data/toy.py", "01_logistic_regression"): "the closed-form Bayes weights Unit 1 shows (truth.w, truth.b)",
     ("course/models/vae.py", "10_autoencoders"): "Unit 10 trains course.VAE with course.vae_loss",
