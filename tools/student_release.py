@@ -114,7 +114,7 @@ def tree_files(repo: Path, ref: str) -> dict[str, tuple[str, bytes]]:
 # ------------------------------------------------------------------------------------ building the tree
 
 def student_pyproject(text: str) -> str:
-    """pyproject.toml without the `instructor` and `dev` extras (they name the grader and developer tools)
+    """pyproject.toml without the `instructor`, `dev`, `hub` and `site` extras (they name the grader and developer tools)
     and without the pytest, ruff and mypy settings (the edition has no tests, and ruff's names the grader)."""
     out: list[str] = []
     section, skipping_array, skipping_section = "", False, False
@@ -129,7 +129,7 @@ def student_pyproject(text: str) -> str:
         if skipping_section:
             continue
         key = stripped.split("=", 1)[0].strip()
-        if section == "project.optional-dependencies" and key in ("instructor", "dev", "hub") and "=" in stripped:
+        if section == "project.optional-dependencies" and key in ("instructor", "dev", "hub", "site") and "=" in stripped:
             while out and out[-1].lstrip().startswith("#"):  # the comment that introduces the key
                 out.pop()
             skipping_array = "[" in stripped and "]" not in stripped
@@ -138,7 +138,7 @@ def student_pyproject(text: str) -> str:
     result = "\n".join(out).rstrip() + "\n"
     # The edit is line-based, so verify it: valid TOML, the student extra intact, no trace of the grader.
     extras = tomllib.loads(result).get("project", {}).get("optional-dependencies", {})
-    if set(extras) & {"instructor", "dev", "hub"} or "lab" not in extras or "deep-learning-course-grading" in result:
+    if set(extras) & {"instructor", "dev", "hub", "site"} or "lab" not in extras or "deep-learning-course-grading" in result:
         raise ReleaseError(f"pyproject.toml: could not drop the instructor/dev extras cleanly (left {sorted(extras)})")
     return result
 
