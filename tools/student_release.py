@@ -56,12 +56,15 @@ IDIOMS = {  # PyTorch and NumPy boilerplate: seeing it reveals no answer
 }
 TAUGHT = {  # (edition file, assignment): lecture code that overlaps an answer on purpose
     ("course/experiments/u03.py", "04_autodiff"): "Unit 3 builds and prints this reverse-mode engine (u03.Value)",
-    ("lectures/03_backprop_autodiff.ipynb", "04_autodiff"): "the lecture builds its own reverse-mode engine (Value), as Unit 3 teaches",
+    ("lectures/03_backprop_autodiff.ipynb", "04_autodiff"): "the lecture builds its own reverse-mode engine (Value)",
     ("course/checks.py", "03_backprop"): "numerical_gradient: Unit 3 uses it and gradient_check is built on it",
     ("course/data/toy.py", "01_logistic_regression"): "the closed-form Bayes weights Unit 1 shows (truth.w, truth.b)",
     ("course/models/vae.py", "10_autoencoders"): "Unit 10 trains course.VAE with course.vae_loss",
     ("course/experiments/u09.py", "10_autoencoders"): "Unit 9's sparse autoencoder uses u09.sparsity_penalty",
 }
+
+
+DROPPED_EXTRAS = ("instructor", "dev", "hub", "site")  # students get only `lab`
 
 
 class ReleaseError(RuntimeError):
@@ -114,7 +117,7 @@ def tree_files(repo: Path, ref: str) -> dict[str, tuple[str, bytes]]:
 # ------------------------------------------------------------------------------------ building the tree
 
 def student_pyproject(text: str) -> str:
-    """pyproject.toml without the `instructor`, `dev`, `hub` and `site` extras (they name the grader and developer tools)
+    """pyproject.toml without the DROPPED_EXTRAS (they name the grader, developer and website tools)
     and without the pytest, ruff and mypy settings (the edition has no tests, and ruff's names the grader)."""
     out: list[str] = []
     section, skipping_array, skipping_section = "", False, False
@@ -129,7 +132,7 @@ def student_pyproject(text: str) -> str:
         if skipping_section:
             continue
         key = stripped.split("=", 1)[0].strip()
-        if section == "project.optional-dependencies" and key in ("instructor", "dev", "hub", "site") and "=" in stripped:
+        if section == "project.optional-dependencies" and key in DROPPED_EXTRAS and "=" in stripped:
             while out and out[-1].lstrip().startswith("#"):  # the comment that introduces the key
                 out.pop()
             skipping_array = "[" in stripped and "]" not in stripped
@@ -138,7 +141,7 @@ def student_pyproject(text: str) -> str:
     result = "\n".join(out).rstrip() + "\n"
     # The edit is line-based, so verify it: valid TOML, the student extra intact, no trace of the grader.
     extras = tomllib.loads(result).get("project", {}).get("optional-dependencies", {})
-    if set(extras) & {"instructor", "dev", "hub", "site"} or "lab" not in extras or "deep-learning-course-grading" in result:
+    if set(extras) & set(DROPPED_EXTRAS) or "lab" not in extras or "deep-learning-course-grading" in result:
         raise ReleaseError(f"pyproject.toml: could not drop the instructor/dev extras cleanly (left {sorted(extras)})")
     return result
 
