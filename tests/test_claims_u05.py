@@ -15,7 +15,6 @@ from course.experiments import u05
 from course.models import MLP
 from course.viz import layer_activations
 
-
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("one_thread_per_module")]
 
 
@@ -159,3 +158,22 @@ def test_deep_mlp_checks_its_arguments():
     with pytest.raises(ValueError, match="width"):
         u05.DeepMLP(2, 0, 3, 2)
     assert u05.DeepMLP(2, 8, 0, 2)(torch.zeros(5, 2)).shape == (5, 2)
+
+
+def test_batch_norm_gradient_through_the_batch_statistics():
+    # the lecture's derived input gradient equals autograd's, sums to zero over the batch and is orthogonal to a_hat;
+    # treating mu_B and sigma_B as constants gives a different gradient
+    generator = torch.Generator().manual_seed(0)
+    a = torch.randn(32, 5, generator=generator) * 3 + 1
+    gamma, grad_y = torch.rand(5, generator=generator) + 0.5, torch.randn(32, 5, generator=generator)
+    leaf = a.clone().requires_grad_(True)
+    (autograd,) = torch.autograd.grad(
+        nn.functional.batch_norm(leaf, None, None, gamma, torch.zeros(5), training=True), leaf, grad_y
+    )
+    s = torch.sqrt(a.var(0, unbiased=False) + 1e-5)
+    a_hat, g = (a - a.mean(0)) / s, gamma * grad_y
+    derived = (32 * g - g.sum(0) - a_hat * (g * a_hat).sum(0)) / (32 * s)
+    assert torch.allclose(derived, autograd, rtol=1e-4, atol=1e-5)
+    assert torch.allclose(derived.sum(0), torch.zeros(5), atol=1e-5)
+    assert torch.allclose((derived * a_hat).sum(0), torch.zeros(5), atol=1e-4)
+    assert (g / s - autograd).norm() > 0.05 * autograd.norm()
