@@ -135,3 +135,50 @@ def test_each_mnist_digit_needs_far_more_than_15_principal_directions():
     kept_15 = [u02.variance_kept(train.x[train.y == d])[14].item() for d in range(10)]
     assert min(kept_15) == pytest.approx(0.59, abs=0.01) and max(kept_15) == pytest.approx(0.82, abs=0.01)
     assert abs(u02.directions_needed(u02.variance_kept(train.x), 0.90) - 87) <= 2  # all digits together: 87
+
+
+class _Net(torch.nn.Module):
+    """The lecture's Net (section 1), copied: Linear, activation, ..., Linear in an nn.Sequential."""
+
+    def __init__(self, sizes, activation=torch.nn.ReLU):
+        super().__init__()
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(torch.nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:
+                layers.append(activation())
+        self.layers = torch.nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))
+
+
+@pytest.mark.parametrize(
+    ("sizes", "activation", "name"),
+    [((2, 2, 1), torch.nn.Tanh, "tanh"), ((2, 8, 1), torch.nn.Tanh, "tanh"), ((2, 64, 64, 4), torch.nn.ReLU, "relu")],
+)
+def test_the_lectures_net_starts_where_mlp_starts(sizes, activation, name):
+    """Same seed, same initial weights: the library runs asserted above are the runs the lecture shows."""
+    torch.manual_seed(3)
+    net = _Net(sizes, activation)
+    torch.manual_seed(3)
+    mlp = MLP(sizes[0], list(sizes[1:-1]), sizes[-1], activation=name)
+    for ours, theirs in zip(net.parameters(), mlp.parameters(), strict=True):
+        assert torch.equal(ours, theirs)
+    x = torch.randn(5, sizes[0])
+    assert torch.equal(net(x), mlp(x))
+
+
+def test_the_lectures_xor_loop_gives_the_library_losses():
+    X4, y4 = u02.xor_points()
+    torch.manual_seed(0)
+    net = _Net((2, 2, 1), torch.nn.Tanh)
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.1)
+    losses = []
+    for _ in range(200):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X4).squeeze(1), y4)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses == u02.train_xor_net(seed=0, steps=200, lr=0.1)[1]
