@@ -9,7 +9,6 @@ from course.experiments import u02
 from course.models import MLP, count_parameters
 from course.train import accuracy
 
-
 pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
 
@@ -106,3 +105,80 @@ def test_one_hidden_layer_has_at_most_width_plus_one_pieces():
     for width in (4, 16, 64):
         torch.manual_seed(0)
         assert u02.count_linear_pieces(MLP(1, [width], 1), -3.0, 3.0) <= width + 1
+
+
+def test_directions_needed_counts_principal_directions():
+    generator = torch.Generator().manual_seed(0)
+    flat = torch.randn(500, 3, generator=generator, dtype=torch.float64) * torch.tensor(
+        [10.0, 1.0, 0.1], dtype=torch.float64
+    )
+    kept = u02.variance_kept(flat)
+    assert kept[-1].item() == pytest.approx(1.0)
+    assert u02.directions_needed(kept, 0.9) == 1 and u02.directions_needed(kept, 0.999) == 2
+    assert u02.directions_needed(kept, 1.0) == 3
+    with pytest.raises(ValueError, match="share"):
+        u02.directions_needed(kept, 0.0)
+
+
+def test_each_mnist_digit_needs_far_more_than_15_principal_directions():
+    """The notebook's section 9: 34 (digit 1) to 76 (digit 8) directions for 90% of a digit's variance."""
+    from course.data import load_mnist
+
+    train = load_mnist("train")  # the shipped subset, 1,000 images per digit
+    needed = u02.directions_per_class(train.x, train.y)
+    k90 = [needed[d][0] for d in range(10)]
+    k95 = [needed[d][1] for d in range(10)]
+    assert min(k90) > 15  # the source's "fewer than 15" does not hold for 90% of the variance
+    assert k90.index(min(k90)) == 1 and k90.index(max(k90)) == 8
+    assert abs(min(k90) - 34) <= 2 and abs(max(k90) - 76) <= 2  # notebook: 34 and 76
+    assert abs(min(k95) - 64) <= 2 and abs(max(k95) - 127) <= 2  # notebook: 64 and 127
+    kept_15 = [u02.variance_kept(train.x[train.y == d])[14].item() for d in range(10)]
+    assert min(kept_15) == pytest.approx(0.59, abs=0.01) and max(kept_15) == pytest.approx(0.82, abs=0.01)
+    assert abs(u02.directions_needed(u02.variance_kept(train.x), 0.90) - 87) <= 2  # all digits together: 87
+
+
+class _Net(torch.nn.Module):
+    """The lecture's Net (section 1), copied: Linear, activation, ..., Linear in an nn.Sequential."""
+
+    def __init__(self, sizes, activation=torch.nn.ReLU):
+        super().__init__()
+        layers = []
+        for i, (n_in, n_out) in enumerate(zip(sizes[:-1], sizes[1:])):
+            layers.append(torch.nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:
+                layers.append(activation())
+        self.layers = torch.nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))
+
+
+@pytest.mark.parametrize(
+    ("sizes", "activation", "name"),
+    [((2, 2, 1), torch.nn.Tanh, "tanh"), ((2, 8, 1), torch.nn.Tanh, "tanh"), ((2, 64, 64, 4), torch.nn.ReLU, "relu")],
+)
+def test_the_lectures_net_starts_where_mlp_starts(sizes, activation, name):
+    """Same seed, same initial weights: the library runs asserted above are the runs the lecture shows."""
+    torch.manual_seed(3)
+    net = _Net(sizes, activation)
+    torch.manual_seed(3)
+    mlp = MLP(sizes[0], list(sizes[1:-1]), sizes[-1], activation=name)
+    for ours, theirs in zip(net.parameters(), mlp.parameters(), strict=True):
+        assert torch.equal(ours, theirs)
+    x = torch.randn(5, sizes[0])
+    assert torch.equal(net(x), mlp(x))
+
+
+def test_the_lectures_xor_loop_gives_the_library_losses():
+    X4, y4 = u02.xor_points()
+    torch.manual_seed(0)
+    net = _Net((2, 2, 1), torch.nn.Tanh)
+    optimizer = torch.optim.Adam(net.parameters(), lr=0.1)
+    losses = []
+    for _ in range(200):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(net(X4).squeeze(1), y4)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert losses == u02.train_xor_net(seed=0, steps=200, lr=0.1)[1]

@@ -17,6 +17,7 @@ Tensor = torch.Tensor
 
 # ---------------------------------------------------------------- XOR
 
+
 def xor_points() -> tuple[Tensor, Tensor]:
     """The four XOR inputs (0,0), (0,1), (1,0), (1,1) and their labels 0, 1, 1, 0 (float32)."""
     X = torch.tensor([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
@@ -59,8 +60,9 @@ def xor_net_by_hand() -> MLP:
     return net
 
 
-def train_full_batch(model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor],
-                     steps: int, lr: float) -> list[float]:
+def train_full_batch(
+    model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable[[Tensor, Tensor], Tensor], steps: int, lr: float
+) -> list[float]:
     """Adam on the whole (small) data set at every step; returns the loss before each step."""
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     losses = []
@@ -90,6 +92,7 @@ def train_xor_net(
 
 # ---------------------------------------------------------------- universal approximation
 
+
 def wiggly(x: np.ndarray) -> np.ndarray:
     """The 1-D target used for universal approximation: sin(2 pi x) + 0.3 cos(5 pi x) on [-1, 1]."""
     return np.sin(2 * np.pi * x) + 0.3 * np.cos(5 * np.pi * x)
@@ -106,8 +109,7 @@ def _set_one_hidden_layer(net: MLP, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tens
     return net
 
 
-def interpolating_relu_net(f: Callable[[np.ndarray], np.ndarray], width: int,
-                           lo: float = -1.0, hi: float = 1.0) -> MLP:
+def interpolating_relu_net(f: Callable[[np.ndarray], np.ndarray], width: int, lo: float = -1.0, hi: float = 1.0) -> MLP:
     """A 1-`width`-1 ReLU network equal to the straight-line interpolation of f at width+1 equally spaced knots.
 
     Unit k switches on at knot k and adds the change of slope there:
@@ -117,13 +119,25 @@ def interpolating_relu_net(f: Callable[[np.ndarray], np.ndarray], width: int,
     slopes = np.diff(f(knots)) / np.diff(knots)
     changes = np.diff(slopes, prepend=0.0)
     net = MLP(1, [width], 1, activation="relu").double()
-    return _set_one_hidden_layer(net, torch.ones(width, dtype=torch.float64),
-                                 torch.tensor(-knots[:-1]), torch.tensor(changes),
-                                 torch.tensor(float(f(knots[:1])[0]), dtype=torch.float64))
+    return _set_one_hidden_layer(
+        net,
+        torch.ones(width, dtype=torch.float64),
+        torch.tensor(-knots[:-1]),
+        torch.tensor(changes),
+        torch.tensor(float(f(knots[:1])[0]), dtype=torch.float64),
+    )
 
 
-def least_squares_relu_net(x: Tensor, y: Tensor, width: int, seed: int = 0, max_width: int = 128,
-                           lo: float = -1.0, hi: float = 1.0, ridge: float = 1e-6) -> MLP:
+def least_squares_relu_net(
+    x: Tensor,
+    y: Tensor,
+    width: int,
+    seed: int = 0,
+    max_width: int = 128,
+    lo: float = -1.0,
+    hi: float = 1.0,
+    ridge: float = 1e-6,
+) -> MLP:
     """A 1-`width`-1 ReLU network whose hidden units are random ramps and whose output layer is fitted by least squares.
 
     Hidden unit j is relu(+-(x - t_j)) with the kink t_j uniform in [lo, hi] and a random sign; the draws
@@ -147,8 +161,9 @@ def least_squares_relu_net(x: Tensor, y: Tensor, width: int, seed: int = 0, max_
     return _set_one_hidden_layer(net, w1, b1, coef[:-1], coef[-1])
 
 
-def approximation_errors(widths: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128), n_train: int = 256,
-                         seed: int = 0) -> dict[int, tuple[float, float]]:
+def approximation_errors(
+    widths: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128), n_train: int = 256, seed: int = 0
+) -> dict[int, tuple[float, float]]:
     """Width -> (max error of the interpolating net, RMS error of the least-squares net) for `wiggly` on [-1, 1].
 
     Errors are measured on 2,001 equally spaced points; the least-squares nets are fitted on n_train
@@ -169,6 +184,7 @@ def approximation_errors(widths: tuple[int, ...] = (2, 4, 8, 16, 32, 64, 128), n
 
 
 # ---------------------------------------------------------------- depth: Telgarsky's sawtooth
+
 
 def sawtooth_net(depth: int) -> MLP:
     """A ReLU network of `depth` hidden layers with 2 units each that computes the tent map composed `depth` times.
@@ -195,8 +211,9 @@ def sawtooth_net(depth: int) -> MLP:
     return net
 
 
-def count_linear_pieces(fn: Callable[[Tensor], Tensor], lo: float = 0.0, hi: float = 1.0,
-                        points: int = 2**14 + 1, tol: float = 1e-7) -> int:
+def count_linear_pieces(
+    fn: Callable[[Tensor], Tensor], lo: float = 0.0, hi: float = 1.0, points: int = 2**14 + 1, tol: float = 1e-7
+) -> int:
     """Number of linear pieces of a piecewise-linear 1-D function, from slope changes on a grid of `points` values.
 
     A kink between two grid points changes the slope twice in a row; such runs count once. Pieces
@@ -212,3 +229,29 @@ def count_linear_pieces(fn: Callable[[Tensor], Tensor], lo: float = 0.0, hi: flo
     changed = torch.diff(slopes).abs() > tol * scale
     starts_of_runs = changed & ~torch.cat([torch.tensor([False]), changed[:-1]])
     return 1 + int(starts_of_runs.sum())
+
+
+# ---------------------------------------------------------------- how many directions a digit uses
+
+
+def variance_kept(x: Tensor) -> Tensor:
+    """Share of the variance of the rows of x kept by their first k principal directions, for k = 1, 2, ...
+
+    The rows are centred, and the squared singular values of the centred matrix (float64) are the
+    variances along the principal directions, largest first; the result is their running sum over the total.
+    """
+    x = x.reshape(len(x), -1).double()
+    s = torch.linalg.svdvals(x - x.mean(dim=0))
+    return (s**2).cumsum(0) / (s**2).sum()
+
+
+def directions_needed(kept: Tensor, share: float) -> int:
+    """The smallest k whose first k principal directions keep at least `share` of the variance (see variance_kept)."""
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"share must be in (0, 1], got {share!r}")
+    return min(int((kept < share).sum()) + 1, len(kept))
+
+
+def directions_per_class(x: Tensor, y: Tensor, shares: tuple[float, ...] = (0.90, 0.95)) -> dict[int, tuple[int, ...]]:
+    """Class -> principal directions needed to keep each of `shares` of that class's variance."""
+    return {int(c): tuple(directions_needed(variance_kept(x[y == c]), s) for s in shares) for c in torch.unique(y)}
