@@ -1,7 +1,8 @@
-"""Unit 7: convolution as a sparse shared matrix, receptive fields, shift behaviour, LeNet-5 training.
+"""Unit 7: convolution as a sparse shared matrix, receptive fields, shift behaviour, LeNet-5 training, FGSM.
 
-Small functions behind the claims of lectures/07_convolutional_networks.ipynb; the notebook and
-tests/test_claims_u07.py call the same code with the same seeds.
+Small functions behind the claims of lectures/07_convolutional_networks.ipynb. The notebook writes the lesson's
+code out (LeNet-5, its training loop, FGSM) and calls these for measurements and repeated runs;
+tests/test_claims_u07.py calls them with the notebook's seeds, so they must give the notebook's numbers.
 """
 
 from __future__ import annotations
