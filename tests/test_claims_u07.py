@@ -1,12 +1,14 @@
 """Claims of Unit 7 (lectures/07_convolutional_networks.ipynb), reproduced with the notebook's code and seeds."""
 
+import copy
+
 import numpy as np
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from course.data import augment_shift_rotate, load_mnist
+from course.data import Batches, augment_shift_rotate, load_mnist
 from course.experiments import u07
 from course.models import LeNet5, LeNet5Classic, count_parameters
 
@@ -155,23 +157,72 @@ def test_lenet5_parameter_counts():
     assert count_parameters(LeNet5()) == 61_706
 
 
+def split(train, seed=0):
+    """The notebook's split: a random tenth of the training images is the validation split."""
+    n_val = len(train) // 10
+    order = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed))
+    return (train.x[order[n_val:]], train.y[order[n_val:]]), (train.x[order[:n_val]], train.y[order[:n_val]])
+
+
+def test_step_schedule_is_one_call_with_a_tenfold_drop():
+    lr_at = u07.step_schedule(2e-3, epochs=8, decay_epochs=2)
+    assert [lr_at(e) for e in range(8)] == [2e-3] * 6 + [2e-4] * 2
+    with pytest.raises(ValueError, match="decay_epochs"):
+        u07.step_schedule(2e-3, epochs=1, decay_epochs=2)
+
+
+def test_the_notebooks_hand_written_loop_gives_the_same_weights_as_fit(mnist):
+    """The notebook trains LeNet-5 with a loop written out in full and says course.fit gives the same weights."""
+    train, test = mnist
+    torch.set_num_threads(1)
+    (x_train, y_train), (x_val, y_val) = split(train)
+    x_train, y_train = x_train[:1000], y_train[:1000]
+    epochs, lr_at = 3, u07.step_schedule(2e-3, 3, 1)
+    torch.manual_seed(0)
+    model = LeNet5()
+    batches = Batches(x_train, y_train, batch_size=128, shuffle=True, seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr_at(0))
+    best_loss, best_weights = float("inf"), None
+    for epoch in range(epochs):
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(epoch)
+        model.train()
+        for xb, yb in batches:
+            loss = F.cross_entropy(model(xb), yb)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            val_loss = F.cross_entropy(model(x_val), y_val).item()
+        if val_loss < best_loss:
+            best_loss, best_weights = val_loss, copy.deepcopy(model.state_dict())
+    model.load_state_dict(best_weights)
+    packaged, _, _ = u07.train_lenet((x_train, y_train), (test.x, test.y), epochs=3, decay_epochs=1, seed=0,
+                                     val=(x_val, y_val))
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), packaged.state_dict().values()))
+
+
 @pytest.fixture(scope="module")
 def trained(mnist):
     torch.set_num_threads(1)  # the notebook trains on one thread too
     train, test = mnist
-    lenet, history, lenet_error = u07.train_lenet((train.x, train.y), (test.x, test.y), epochs=8, seed=0)
-    _, _, mlp_error = u07.train_mlp((train.x, train.y), (test.x, test.y), epochs=8, seed=0)
-    return lenet, history, lenet_error, mlp_error
+    fit_part, val = split(train)
+    lenet, history, lenet_error = u07.train_lenet(fit_part, (test.x, test.y), epochs=8, seed=0, val=val)
+    mlp, mlp_history, mlp_error = u07.train_mlp(fit_part, (test.x, test.y), epochs=8, seed=0, val=val)
+    return lenet, history, lenet_error, mlp_error, mlp
 
 
 @pytest.mark.slow
 def test_lenet_beats_fully_connected_net_on_the_subset(trained):
-    _, history, lenet_error, mlp_error = trained
-    assert lenet_error == pytest.approx(0.022, abs=0.006)  # notebook: 2.2%
-    assert mlp_error == pytest.approx(0.047, abs=0.008)  # notebook: 4.7%
-    assert lenet_error < 0.6 * mlp_error
-    assert len(history["val_accuracy"]) == 8  # 6 epochs at lr 2e-3, then 2 at 2e-4
-    assert history["val_accuracy"][-1] == pytest.approx(1 - lenet_error)
+    _, history, lenet_error, mlp_error, _ = trained
+    assert lenet_error == pytest.approx(0.0215, abs=0.006)  # notebook: 2.1% (43 of 2,000)
+    assert mlp_error == pytest.approx(0.0465, abs=0.008)  # notebook: 4.7% (93 of 2,000)
+    assert lenet_error < 0.6 * mlp_error  # "less than half the errors"
+    assert len(history["val_accuracy"]) == 8  # one fit call: 6 epochs at lr 2e-3, then 2 at 2e-4
+    # the best epoch is chosen on the validation split, and its weights are the ones tested
+    assert history.best_epoch == int(np.argmin(history["val_loss"])) and history.weights_epoch == history.best_epoch
+    assert history.best_epoch in (5, 6, 7)  # notebook: epoch 7 of 8, after the learning-rate step
 
 
 @pytest.mark.slow
@@ -182,7 +233,35 @@ def test_distortions_hurt_a_net_trained_without_them(mnist, trained):
     with torch.no_grad():
         clean = (lenet(test.x).argmax(1) != test.y).float().mean().item()
         shifted = (lenet(distorted).argmax(1) != test.y).float().mean().item()
-    assert shifted > clean + 0.03  # notebook: 2.2% -> 8.1%
+    assert shifted > clean + 0.03  # notebook: 2.1% -> 9.0%
+
+
+def test_fgsm_moves_each_pixel_by_at_most_eps():
+    torch.manual_seed(0)
+    model = LeNet5()
+    x, y = torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3])
+    adversarial = u07.fgsm(model, x, y, 0.1)
+    assert adversarial.min() >= 0 and adversarial.max() <= 1
+    assert (adversarial - x).abs().max() <= 0.1 + 1e-6
+    assert torch.equal(u07.fgsm(model, x, y, 0.0), x)
+
+
+@pytest.mark.slow
+def test_fgsm_accuracy_falls_clearly_as_eps_grows(mnist, trained):
+    _, test = mnist
+    lenet, mlp = trained[0], trained[4]
+    x, y = test.x[:1000], test.y[:1000]
+    epsilons = [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+    attacked = u07.accuracy_under_attack(lenet, x, y, epsilons)
+    random = u07.accuracy_under_attack(lenet, x, y, epsilons, random=True, seed=0)
+    fully_connected = u07.accuracy_under_attack(mlp, x, y, epsilons)
+    # notebook: 0.972 0.909 0.735 0.434 0.176 0.039 0.007 (FGSM); 0.961 at 0.2 with random signs; 0.065 at 0.1 (MLP)
+    assert attacked[0] == pytest.approx(0.972, abs=0.012)
+    assert attacked == sorted(attacked, reverse=True)
+    assert attacked[2] < attacked[0] - 0.1  # eps = 0.1 costs well over 10 points
+    assert attacked[4] < 0.4 and attacked[6] < 0.1  # eps = 0.2 and 0.3: most digits, then almost all, misread
+    assert random[4] > 0.9 and random[4] > attacked[4] + 0.5  # the gradient's direction, not the size, does it
+    assert fully_connected[2] < attacked[2] - 0.3  # the fully connected net is fooled far more easily
 
 
 @pytest.mark.slow

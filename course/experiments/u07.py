@@ -1,7 +1,8 @@
-"""Unit 7: convolution as a sparse shared matrix, receptive fields, shift behaviour, LeNet-5 training.
+"""Unit 7: convolution as a sparse shared matrix, receptive fields, shift behaviour, LeNet-5 training, FGSM.
 
-Small functions behind the claims of lectures/07_convolutional_networks.ipynb; the notebook and
-tests/test_claims_u07.py call the same code with the same seeds.
+Small functions behind the claims of lectures/07_convolutional_networks.ipynb. The notebook writes the lesson's
+code out (LeNet-5, its training loop, FGSM) and calls these for measurements and repeated runs;
+tests/test_claims_u07.py calls them with the notebook's seeds, so they must give the notebook's numbers.
 """
 
 from __future__ import annotations
@@ -140,16 +141,19 @@ def train_lenet(
     lr: float = 2e-3,
     decay_epochs: int = 2,
     device: torch.device | str | None = None,
+    val: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[nn.Module, History, float]:
     """Train the modern LeNet-5 with Adam (optionally on shifted/rotated copies); return it, its history, test error.
 
     The last `decay_epochs` of the `epochs` use a ten times smaller learning rate (a one-step schedule), which
-    settles the weights and makes the final error less dependent on the last few batches.
+    settles the weights and makes the final error less dependent on the last few batches. With `val` (a split
+    carved from the training data) the history has "val_*" numbers, best_epoch is chosen on it and those weights
+    are restored; the test set is evaluated once, at the end, and never guides a choice.
     """
     torch.manual_seed(seed)
     model = LeNet5().to(device or "cpu")
     augmenter = augment_shift_rotate(max_shift=2, max_degrees=10.0) if augment else None
-    return _train(model, train, test, epochs, seed, batch_size, lr, decay_epochs, augmenter, device)
+    return _train(model, train, test, epochs, seed, batch_size, lr, decay_epochs, augmenter, device, val)
 
 
 def train_mlp(
@@ -162,11 +166,19 @@ def train_mlp(
     lr: float = 2e-3,
     decay_epochs: int = 2,
     device: torch.device | str | None = None,
+    val: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[nn.Module, History, float]:
     """The fully connected baseline 784-hidden-10 (ReLU), trained like train_lenet; returns model, history, error."""
     torch.manual_seed(seed)
     model = MLP(784, [hidden], 10).to(device or "cpu")
-    return _train(model, train, test, epochs, seed, batch_size, lr, decay_epochs, None, device)
+    return _train(model, train, test, epochs, seed, batch_size, lr, decay_epochs, None, device, val)
+
+
+def step_schedule(lr: float, epochs: int, decay_epochs: int):
+    """lr_at(epoch): `lr` for the first epochs - decay_epochs epochs, then lr / 10 (a one-step schedule)."""
+    if not 0 <= decay_epochs <= epochs:
+        raise ValueError(f"decay_epochs must be between 0 and epochs={epochs}, got {decay_epochs}")
+    return lambda epoch: lr if epoch < epochs - decay_epochs else lr / 10
 
 
 def _train(
@@ -180,17 +192,49 @@ def _train(
     decay_epochs: int,
     augment,
     device,
+    val: tuple[Tensor, Tensor] | None = None,
 ) -> tuple[nn.Module, History, float]:
-    """Adam at `lr`, then `decay_epochs` more epochs at lr / 10 (counted in `epochs`); test error at the end."""
-    if not 0 <= decay_epochs <= epochs:
-        raise ValueError(f"decay_epochs must be between 0 and epochs={epochs}, got {decay_epochs}")
+    """Adam at `lr`, the last `decay_epochs` epochs at lr / 10, in one fit call; test error at the end."""
+    lr_at = step_schedule(lr, epochs, decay_epochs)
     batches = Batches(*train, batch_size=batch_size, shuffle=True, seed=seed, device=device, augment=augment)
-    history = fit(model, batches, test, epochs=epochs - decay_epochs, lr=lr, seed=seed, progress=False)
-    if decay_epochs:
-        settle = fit(model, batches, test, epochs=decay_epochs, lr=lr / 10, seed=seed + 1, progress=False)
-        for key, values in settle.items():
-            history[key] = history.get(key, []) + values
+    history = fit(
+        model,
+        batches,
+        val,
+        epochs=epochs,
+        scheduler=lr_at,
+        scheduler_interval="epoch",
+        restore_best=val is not None,
+        seed=seed,
+        progress=False,
+    )
     return model, history, 1.0 - evaluate(model, test)["accuracy"]
+
+
+def fgsm(model: nn.Module, x: Tensor, y: Tensor, eps: float) -> Tensor:
+    """Fast gradient sign method: x + eps * sign(grad_x cross-entropy), clipped to the pixel range [0, 1]."""
+    x = x.clone().requires_grad_(True)
+    with eval_mode(model):
+        loss = F.cross_entropy(model(x), y)
+        (grad,) = torch.autograd.grad(loss, x)
+    return (x + eps * grad.sign()).clamp(0, 1).detach()
+
+
+def accuracy_under_attack(
+    model: nn.Module, x: Tensor, y: Tensor, epsilons: list[float], random: bool = False, seed: int = 0
+) -> list[float]:
+    """Accuracy on FGSM images (or, with random=True, on images moved by eps in a random sign direction)."""
+    generator = torch.Generator().manual_seed(seed)
+    accuracies = []
+    for eps in epsilons:
+        if random:
+            signs = torch.randint(0, 2, x.shape, generator=generator).to(x) * 2 - 1
+            moved = (x + eps * signs).clamp(0, 1)
+        else:
+            moved = fgsm(model, x, y, eps)
+        with eval_mode(model), torch.no_grad():
+            accuracies.append(float((model(moved).argmax(1) == y).float().mean()))
+    return accuracies
 
 
 def most_exciting_input(
