@@ -220,9 +220,13 @@ def test_contractive_code_is_sensitive_along_the_circle_not_across_it():
         model = u09.TiedSigmoidAutoencoder(in_features=2, code=8)
         u09.train_regularised(model, circle, epochs=50, batch_size=100, lr=1e-2, seed=0, contractive=weight)
         stats[name] = u09.tangent_alignment(model, points=200)
+        with torch.no_grad():
+            stats[name]["radius"] = model(circle).norm(dim=1).mean().item()
     plain, contractive = stats["plain"], stats["contractive"]
     # the notebook: tangent/normal sensitivity 1.19 -> 1.54, singular-value ratio 0.83 -> 0.62, |cos| 0.98 and 0.90
     assert contractive["tangent_over_normal"] > 1.2 * plain["tangent_over_normal"]
     assert contractive["ratio"] < 0.85 * plain["ratio"]
     assert plain["cos"] > 0.9 and contractive["cos"] > 0.8
     assert contractive["tangent_over_normal"] == pytest.approx(1.54, abs=0.15)
+    assert plain["radius"] == pytest.approx(1.0, abs=0.02)  # the price: the contractive map shrinks the circle
+    assert contractive["radius"] == pytest.approx(0.89, abs=0.04)
