@@ -190,3 +190,43 @@ def test_swap_makes_unseen_digits_bold(digits):
     assert unchanged == pytest.approx(0.092, abs=1e-3)  # the notebook's numbers
     assert swapped == pytest.approx(0.038, abs=3e-3)
     assert swapped < 0.6 * min(unchanged, same_style)
+
+
+# ---------------------------------------------------------------- seed topic: the contractive code keeps the tangent
+
+
+def test_tied_autoencoder_and_the_alignment_measure():
+    torch.manual_seed(0)
+    model = u09.TiedSigmoidAutoencoder(in_features=2, code=5)
+    x = u09.noisy_circle(7, noise=0.05, seed=1)
+    assert x.shape == (7, 2) and ((x.norm(dim=1) - 1).abs() < 0.3).all()
+    h = model.encode(x)
+    weight = model.encoder[1].weight
+    torch.testing.assert_close(model(x), h @ weight + model.bias)  # the decoder is W^T
+    assert not hasattr(model, "decoder") and sum(p.numel() for p in model.parameters()) == 5 * 2 + 5 + 2
+    with torch.no_grad():  # make every unit read only the x coordinate: the Jacobian is rank one, along e_x
+        weight[:, 1] = 0
+    stats = u09.tangent_alignment(model, points=8)  # at angles 0, 45, ..., 315 degrees the tangent's |x| is |sin|
+    assert stats["ratio"] == pytest.approx(0.0, abs=1e-6)
+    assert stats["cos"] == pytest.approx((0 + 4 * 2**-0.5 + 2) / 8, rel=1e-5)
+
+
+@pytest.mark.slow
+def test_contractive_code_is_sensitive_along_the_circle_not_across_it():
+    circle = u09.noisy_circle(1000, noise=0.05, seed=0)
+    stats = {}
+    for name, weight in (("plain", 0.0), ("contractive", 1.0)):
+        torch.manual_seed(0)
+        model = u09.TiedSigmoidAutoencoder(in_features=2, code=8)
+        u09.train_regularised(model, circle, epochs=50, batch_size=100, lr=1e-2, seed=0, contractive=weight)
+        stats[name] = u09.tangent_alignment(model, points=200)
+        with torch.no_grad():
+            stats[name]["radius"] = model(circle).norm(dim=1).mean().item()
+    plain, contractive = stats["plain"], stats["contractive"]
+    # the notebook: tangent/normal sensitivity 1.19 -> 1.54, singular-value ratio 0.83 -> 0.62, |cos| 0.98 and 0.90
+    assert contractive["tangent_over_normal"] > 1.2 * plain["tangent_over_normal"]
+    assert contractive["ratio"] < 0.85 * plain["ratio"]
+    assert plain["cos"] > 0.9 and contractive["cos"] > 0.8
+    assert contractive["tangent_over_normal"] == pytest.approx(1.54, abs=0.15)
+    assert plain["radius"] == pytest.approx(1.0, abs=0.02)  # the price: the contractive map shrinks the circle
+    assert contractive["radius"] == pytest.approx(0.89, abs=0.04)

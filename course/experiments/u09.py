@@ -195,6 +195,55 @@ def train_regularised(
     return losses
 
 
+# ---------------------------------------------------------------- the contractive code on a curve
+
+
+def noisy_circle(n: int = 1000, noise: float = 0.05, seed: int = 0) -> Tensor:
+    """n points (n, 2) near the unit circle: angle uniform, plus Gaussian noise of standard deviation `noise`."""
+    generator = torch.Generator().manual_seed(seed)
+    theta = 2 * torch.pi * torch.rand(n, generator=generator)
+    return torch.stack([theta.cos(), theta.sin()], 1) + noise * torch.randn(n, 2, generator=generator)
+
+
+class TiedSigmoidAutoencoder(SigmoidAutoencoder):
+    """h = sigma(W x + b) and a linear decoder with the transposed weights, x_hat = W^T h + c (Rifai et al.).
+
+    Tied weights stop the decoder from undoing a small encoder, so the contractive penalty cannot be dodged.
+    """
+
+    def __init__(self, in_features: int = 2, code: int = 8) -> None:
+        super().__init__(in_features, code)
+        del self.decoder
+        self.bias = nn.Parameter(torch.zeros(in_features))
+
+    def decode(self, h: Tensor) -> Tensor:
+        """Flat reconstructions W^T h + c, (N, in_features)."""
+        return h @ cast(nn.Linear, self.encoder[1]).weight + self.bias
+
+
+@torch.no_grad()
+def tangent_alignment(model: SigmoidAutoencoder, points: int = 200) -> dict[str, float]:
+    """How the encoder's Jacobian sits against the unit circle, at `points` evenly spaced points of it.
+
+    Returns the mean |cos| between the Jacobian's top right singular vector and the circle's tangent
+    (`cos`), the mean ratio of its two singular values (`ratio`, 1 = equally sensitive in every direction) and
+    the mean of ||J t|| / ||J n|| for the unit tangent t and normal n (`tangent_over_normal`).
+    """
+    theta = torch.linspace(0, 2 * torch.pi, points + 1)[:-1]
+    normal = torch.stack([theta.cos(), theta.sin()], 1)
+    tangent = torch.stack([-theta.sin(), theta.cos()], 1)
+    h = model.encode(normal)  # the points of the circle are its unit normals
+    jacobian = (h * (1 - h)).unsqueeze(2) * cast(nn.Linear, model.encoder[1]).weight  # (points, code, 2)
+    _, singular, vh = torch.linalg.svd(jacobian)
+    along = (jacobian @ tangent.unsqueeze(2)).norm(dim=(1, 2))
+    across = (jacobian @ normal.unsqueeze(2)).norm(dim=(1, 2))
+    return {
+        "cos": (vh[:, 0] * tangent).sum(1).abs().mean().item(),
+        "ratio": (singular[:, 1] / singular[:, 0]).mean().item(),
+        "tangent_over_normal": (along / across).mean().item(),
+    }
+
+
 # ---------------------------------------------------------------- a miniature "face swap"
 
 
