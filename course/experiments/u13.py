@@ -62,6 +62,24 @@ class GCN(nn.Module):
         return self.layer2(a_hat, torch.relu(self.layer1(a_hat, x)))
 
 
+class DeepGCN(nn.Module):
+    """`depth` GCN layers (n_in -> n_hidden -> ... -> n_hidden -> n_out) with a ReLU after all but the last."""
+
+    def __init__(self, n_in: int, n_hidden: int, n_out: int, depth: int):
+        super().__init__()
+        check_positive_int(depth, "depth")
+        sizes = [n_in] + [n_hidden] * (depth - 1) + [n_out]
+        self.layers = nn.ModuleList(GCNLayer(a, b) for a, b in zip(sizes, sizes[1:]))
+
+    def forward(self, a_hat: Tensor, x: Tensor) -> Tensor:
+        h = x
+        for i, layer in enumerate(self.layers):
+            h = layer(a_hat, h)
+            if i < len(self.layers) - 1:
+                h = torch.relu(h)
+        return h
+
+
 class NodeMLP(nn.Module):
     """The same sizes without the graph: ReLU(X W1 + b1) W2 + b2. It takes Â only to be called like the GCN."""
 
@@ -84,9 +102,9 @@ def labelled_nodes(labels: Tensor, per_class: int, seed: int) -> Tensor:
     return torch.cat(chosen)
 
 
-def train_and_test(kind: str, seed: int, per_class: int = 2, epochs: int = EPOCHS) -> float:
-    """Train a GCN (`kind="gcn"`) or an MLP (`"mlp"`) on `per_class` labelled nodes per club, one-hot node
-    features, Adam; return the accuracy on all the other nodes."""
+def train_and_test(kind: str, seed: int, per_class: int = 2, epochs: int = EPOCHS, depth: int = 2) -> float:
+    """Train a GCN (`kind="gcn"`, `depth` layers) or an MLP (`"mlp"`) on `per_class` labelled nodes per club,
+    one-hot node features, Adam; return the accuracy on all the other nodes."""
     adjacency, labels = karate()
     n = len(labels)
     a_hat, x = normalised_adjacency(adjacency), torch.eye(n)
@@ -94,7 +112,10 @@ def train_and_test(kind: str, seed: int, per_class: int = 2, epochs: int = EPOCH
     test = torch.ones(n, dtype=torch.bool)
     test[train] = False
     torch.manual_seed(seed)
-    model = {"gcn": GCN, "mlp": NodeMLP}[kind](n, HIDDEN, 2)
+    if kind == "gcn" and depth != 2:
+        model: nn.Module = DeepGCN(n, HIDDEN, 2, depth)
+    else:
+        model = {"gcn": GCN, "mlp": NodeMLP}[kind](n, HIDDEN, 2)
     optimiser = torch.optim.Adam(model.parameters(), lr=LR, weight_decay=WEIGHT_DECAY)
     model.train()
     for _ in range(epochs):
