@@ -140,5 +140,6 @@ def test_figures_are_stored_sharp_and_the_notebook_stays_small(path):
             shown = out.get("metadata", {}).get("image/png", {}).get("width")
             # stored at 150 dpi and shown at the 100 dpi size: 1.5 pixels per shown pixel (re-run the notebook
             # if this fails: course.setup() arranges it)
-            assert shown and width / shown > 1.45, f"{path.name}: code cell {i + 1} has a {width}-pixel figure shown at {shown}"
+            where = f"{path.name}: code cell {i + 1}"
+            assert shown and width / shown > 1.45, f"{where} has a {width}-pixel figure shown at {shown}"
     assert path.stat().st_size < MAX_NOTEBOOK_MB * 2**20, f"{path.name} is {path.stat().st_size / 2**20:.1f} MB"
