@@ -104,13 +104,13 @@ def test_deep_cnn_plain_and_residual_have_the_same_parameters():
 def deep_runs(fashion):
     train, test = fashion
     return {seed: u08.plain_vs_residual((train.x[:2000], train.y[:2000]), (test.x, test.y), depth=12, width=8,
-                                        epochs=3, seed=seed, batch_size=64) for seed in (0, 1, 2)}
+                                        epochs=3, seed=seed, batch_size=64) for seed in (0, 1)}
 
 
 @pytest.mark.slow
 def test_residual_cnn_clearly_beats_plain_cnn_of_same_depth(deep_runs):
     # the notebook's setting (26 weight layers, 2,000 images, 3 epochs); measured here: residual 63%, 63%, 70% test
-    # accuracy against plain 20%, 31%, 42% for seeds 0, 1, 2 (chance is 10%)
+    # accuracy against plain 20%, 31%, 42% for seeds 0, 1, 2 (chance is 10%); two seeds are run, to keep CI short
     for seed, curves in deep_runs.items():
         (plain_history, plain_acc), (res_history, res_acc) = curves["plain"], curves["residual"]
         assert res_acc > plain_acc + 0.15, f"seed {seed}: residual {res_acc:.3f} vs plain {plain_acc:.3f}"
