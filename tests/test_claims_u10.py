@@ -1,19 +1,19 @@
 """Unit 10 (lectures/10_generative_models.ipynb): the statements the notebook makes, with its code and seeds.
 
 The syllabus lists no numerical claim for this unit; these tests pin what the notebook shows: the
-reparameterisation gradients, the VAE's loss terms and latent space, and the GAN's losses.
+reparameterisation gradients, the VAE's loss terms and latent space (trained with a validation split), the
+judge (a classifier trained in the lecture), the GAN's samples as the judge reads them, and the conditional VAE
+drawing the requested digit. The lecture defines its models in its own cells; u10 repeats them with its seeds.
 """
 
 import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from course.data import load_mnist
 from course.experiments import u10
-from course.models import VAE, Discriminator, Generator, train_gan, vae_loss
-
+from course.models import VAE, vae_loss
 
 pytestmark = pytest.mark.usefixtures("one_thread_per_module")
 
@@ -24,12 +24,24 @@ def digits():
 
 
 @pytest.fixture(scope="module")
-def trained_vae(digits):
-    train, test = digits
+def split(digits):
+    train, _ = digits
+    return u10.split_validation(train.x, train.y, n_val=1000, seed=0)  # the notebook's x_fit, y_fit, x_val, y_val
+
+
+@pytest.fixture(scope="module")
+def trained_vae(split):
+    x_fit, _, x_val, _ = split
     torch.manual_seed(0)
-    vae = VAE(in_features=784, hidden=128, latent=2)
-    history = u10.train_vae(vae, train.x, epochs=5, batch_size=32, lr=3e-3, seed=0, val=test.x)
+    vae = VAE(in_features=784, hidden=128, latent=2)  # the notebook's SmallVAE: same layers, same names, same init
+    history = u10.train_vae(vae, x_fit, epochs=5, batch_size=32, lr=3e-3, seed=0, val=x_val)
     return vae, history
+
+
+@pytest.fixture(scope="module")
+def judge(split):
+    x_fit, y_fit, _, _ = split
+    return u10.train_judge(x_fit, y_fit, epochs=5, seed=0)
 
 
 def test_reparameterisation_gradients_and_kl_closed_form():
@@ -93,64 +105,91 @@ def test_class_regions_and_sampling_from_them():
     torch.testing.assert_close(torch.cov(draws.T), cov, atol=0.05, rtol=0)
 
 
+def test_validation_split_is_disjoint_and_seeded(digits):
+    train, _ = digits
+    x_fit, y_fit, x_val, y_val = u10.split_validation(train.x, train.y, n_val=1000, seed=0)
+    assert len(x_fit) == len(train.x) - 1000 and len(x_val) == 1000
+    order = torch.randperm(len(train.x), generator=torch.Generator().manual_seed(0))
+    torch.testing.assert_close(x_val, train.x[order[:1000]])
+    torch.testing.assert_close(y_fit, train.y[order[1000:]])
+
+
 @pytest.mark.slow
-def test_vae_training_as_in_the_notebook(trained_vae, digits):
+def test_vae_training_as_in_the_notebook(trained_vae, digits, split):
     vae, history = trained_vae
-    train, test = digits
-    assert history["val_loss"][-1] == pytest.approx(166.1, abs=1.0)  # the notebook's numbers
-    assert history["val_kl"][-1] == pytest.approx(4.8, abs=0.3)
+    _, test = digits
+    x_fit, y_fit, x_val, _ = split
+    # the notebook's numbers (validation images: 1,000 held out of the training set, never the test set)
+    assert history["val_loss"][-1] == pytest.approx(167.1, abs=1.0)
+    assert history["val_kl"][-1] == pytest.approx(5.0, abs=0.3)
     # training spends a few nats of KL (near 0 before training) to buy hundreds of nats of reconstruction
     torch.manual_seed(0)
-    before = u10.vae_terms(VAE(in_features=784, hidden=128, latent=2), test.x, torch.Generator().manual_seed(0))
-    assert before["kl"] < 0.05 and before["reconstruction"] == pytest.approx(553, abs=1)
+    before = u10.vae_terms(VAE(in_features=784, hidden=128, latent=2), x_val, torch.Generator().manual_seed(0))
+    assert before["kl"] < 0.05 and before["reconstruction"] == pytest.approx(553, abs=2)
     assert 4 < history["val_kl"][-1] < 6 and before["reconstruction"] - history["val_reconstruction"][-1] > 300
     assert history["train_reconstruction"][-1] < history["train_reconstruction"][1] < history["train_reconstruction"][0]
     assert all(4 < kl < 6 for kl in history["train_kl"][1:])  # after the first epoch the KL stays about level
     assert history["val_loss"][-1] < history["val_loss"][0]
+    # the test set, once, at the end: close to the validation loss
+    tested = u10.vae_terms(vae, test.x, torch.Generator().manual_seed(0))
+    assert tested["loss"] == pytest.approx(167.3, abs=1.0)
+    assert abs(tested["loss"] - history["val_loss"][-1]) < 2
     with torch.no_grad():
         codes, _ = vae.encode(test.x)
-        train_codes, _ = vae.encode(train.x)
+        train_codes, _ = vae.encode(x_fit)
     assert codes.mean(0).abs().max() < 0.5 and 0.7 < codes.std(0).min() and codes.std(0).max() < 1.6  # near N(0, I)
-    centres = torch.stack([m for m, _ in u10.class_gaussians(train_codes, train.y).values()])
+    centres = torch.stack([m for m, _ in u10.class_gaussians(train_codes, y_fit).values()])
     accuracy = (torch.cdist(codes, centres).argmin(1) == test.y).float().mean().item()
-    assert accuracy == pytest.approx(0.51, abs=0.02)  # classes cluster without labels (chance: 0.1)
+    assert accuracy == pytest.approx(0.44, abs=0.03)  # classes cluster without labels (chance: 0.1)
     samples = vae.sample(32, generator=torch.Generator().manual_seed(0))
     assert samples.shape == (32, 1, 28, 28) and 0 <= samples.min() and samples.max() <= 1
 
 
 @pytest.mark.slow
-def test_gan_losses_as_in_the_notebook(digits):
-    train, _ = digits
-    torch.manual_seed(0)
-    generator, discriminator = Generator(latent=16, hidden=256), Discriminator(hidden=128)
-    history = train_gan(generator, discriminator, train.x, epochs=3, batch_size=32, lr=1e-3, seed=0)
-    assert list(history) == ["d_loss", "g_loss", "d_real", "d_fake"]
-    # the notebook's numbers: d_loss per epoch 0.90, 0.66, 0.64 on a CPU with AVX-512, where the stored outputs were
-    # made, and 0.90, 0.72, 0.75 on another. The first epoch agrees; after it the two players amplify rounding
-    # differences, so later epochs are only pinned to the range both machines show.
-    d_loss = history["d_loss"]
-    assert d_loss[0] == pytest.approx(0.90, abs=0.03)
-    assert all(0.6 < d < 0.8 for d in d_loss[1:]), d_loss
-    # the discriminator gets ahead after the first epoch and stays ahead of the equilibrium (d_loss 2 log 2 = 1.39,
-    # d_real = d_fake = 1/2)
-    assert all(d < d_loss[0] - 0.1 for d in d_loss[1:]), d_loss
-    assert all(d < 2 * math.log(2) for d in d_loss)
-    assert all(real > 0.5 > fake for real, fake in zip(history["d_real"], history["d_fake"]))
-    samples = generator.sample(32, generator=torch.Generator().manual_seed(0))
-    assert samples.shape == (32, 1, 28, 28)
-    assert samples.std(0).mean() > 0.05  # not collapsed onto one image
-    # samples look more like digits than noise does: the trained discriminator prefers them to uniform noise
-    with torch.no_grad():
-        noise = torch.rand(32, 1, 28, 28, generator=torch.Generator().manual_seed(0))
-        assert torch.sigmoid(discriminator(samples)).mean() > torch.sigmoid(discriminator(noise)).mean()
-    assert F.mse_loss(samples.mean(0), train.x.mean(0)).item() < F.mse_loss(noise.mean(0), train.x.mean(0)).item()
+def test_the_judge_knows_digits_and_rejects_noise(judge, split):
+    _, _, x_val, y_val = split
+    verdict = u10.judge_images(judge, x_val)
+    assert (verdict["labels"] == y_val).float().mean().item() > 0.92  # the notebook: 94%
+    assert verdict["confident"] > 0.7  # the notebook: 81%
+    noise = torch.rand(1000, 1, 28, 28, generator=torch.Generator().manual_seed(0))
+    assert u10.judge_images(judge, noise)["confident"] < 0.02  # the notebook: 0%
 
 
 @pytest.mark.slow
-def test_the_suggested_settings_collapse_to_one_image(digits):
-    train, _ = digits
-    torch.manual_seed(0)
-    generator, discriminator = Generator(latent=32, hidden=512), Discriminator(hidden=256)
-    train_gan(generator, discriminator, train.x, epochs=1, batch_size=128, lr=2e-3, seed=0)
-    samples = generator.sample(32, generator=torch.Generator().manual_seed(0))
-    assert samples.std(0).mean() < 0.02  # every sample (nearly) the same image: complete mode collapse
+def test_gan_makes_digits_of_several_classes(judge, split):
+    x_fit, _, _, _ = split
+    generator, discriminator, history = u10.train_mlp_gan(x_fit, epochs=15, latent=64, lr=5e-4, batch_size=64, seed=0)
+    assert list(history) == ["d_loss", "g_loss", "d_real", "d_fake"]
+    # a game, not a descent: D stays ahead of the equilibrium (d_loss log 4, d_real = d_fake = 1/2) throughout
+    assert all(d < math.log(4) for d in history["d_loss"][1:]), history["d_loss"]
+    assert all(real > 0.5 > fake for real, fake in zip(history["d_real"][1:], history["d_fake"][1:]))
+    assert all(g > math.log(2) for g in history["g_loss"][1:]), history["g_loss"]
+    fixed_z = torch.randn(1000, 64, generator=torch.Generator().manual_seed(1))  # the notebook's noise
+    with torch.no_grad():
+        samples = (generator(fixed_z) + 1) / 2
+    verdict = u10.judge_images(judge, samples)
+    # the notebook: 12% confident, 7 classes with at least 5 confident samples; the GAN amplifies rounding
+    # differences between CPUs, so the thresholds are generous
+    assert 0.05 < verdict["confident"] < 0.5, verdict
+    assert sum(count >= 5 for count in verdict["counts"]) >= 5, verdict["counts"]
+    assert max(verdict["counts"]) < 0.6 * sum(verdict["counts"])  # not collapsed onto one digit
+
+
+@pytest.mark.slow
+def test_conditional_vae_draws_the_requested_digit(judge, split, trained_vae):
+    x_fit, y_fit, _, _ = split
+    cvae = u10.train_cvae(x_fit, y_fit, epochs=5, lr=2e-3, batch_size=64, seed=0)
+    requested = torch.arange(10).repeat_interleave(20)
+    drawn = cvae.draw(requested, generator=torch.Generator().manual_seed(0))
+    hit = (u10.judge_images(judge, drawn)["labels"] == requested).float().mean().item()
+    # after the fact: Gaussians fitted to each class's codes in the unconditional VAE's latent space
+    vae, _ = trained_vae
+    with torch.no_grad():
+        codes, _ = vae.encode(x_fit)
+    draws = torch.Generator().manual_seed(0)
+    regions = u10.class_gaussians(codes, y_fit)
+    by_region = torch.cat([u10.sample_from_region(mean, cov, 20, draws) for mean, cov in regions.values()])
+    with torch.no_grad():
+        images = torch.sigmoid(vae.decode(by_region)).view(-1, 1, 28, 28)
+    region_hit = (u10.judge_images(judge, images)["labels"] == requested).float().mean().item()
+    assert hit > 0.85 and hit > region_hit + 0.25, (hit, region_hit)  # the notebook: 98% against 37%

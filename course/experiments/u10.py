@@ -115,3 +115,193 @@ def sample_from_region(mean: Tensor, covariance: Tensor, n: int, generator: torc
     """n codes drawn from N(mean, covariance) (via its Cholesky factor)."""
     eps = torch.randn(n, len(mean), generator=generator)
     return mean + eps @ torch.linalg.cholesky(covariance).T
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The lecture's own models, repeated here so that tests/test_claims_u10.py can rerun them with the notebook's seeds.
+# The notebook defines each of them in a cell of its own (the code a student reads and changes); keep the two in
+# step: same layers in the same order, same loops, same seeds.
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def split_validation(x: Tensor, y: Tensor, n_val: int = 1000, seed: int = 0) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """(x_fit, y_fit, x_val, y_val): a random n_val images held out of the training set for validation."""
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    fit, val = order[n_val:], order[:n_val]
+    return x[fit], y[fit], x[val], y[val]
+
+
+class DigitJudge(torch.nn.Module):
+    """The lecture's judge: a small MLP classifier 784 -> 256 -> 10 that labels generated digits."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Flatten(), torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10)
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x)
+
+
+def train_judge(x: Tensor, y: Tensor, epochs: int = 5, seed: int = 0) -> DigitJudge:
+    """Adam (lr 1e-3, batches of 64) on cross-entropy, plus outlier exposure: on uniform noise and on digits with
+    their pixels shuffled (the same ink, no strokes) the judge is taught to answer 1/10 for every class, so that
+    it is confident only about digit-like images. Returns the classifier in eval mode."""
+    torch.manual_seed(seed)
+    judge = DigitJudge()
+    optimizer = torch.optim.Adam(judge.parameters(), lr=1e-3)
+    order = torch.Generator().manual_seed(seed)
+    outlier_noise = torch.Generator().manual_seed(seed)
+    judge.train()
+    for _ in range(epochs):
+        for index in torch.randperm(len(x), generator=order).split(64):
+            xb = x[index]
+            shuffled = xb.flatten(1)[:, torch.randperm(784, generator=outlier_noise)].view_as(xb)
+            outliers = torch.cat([shuffled, torch.rand(xb.shape, generator=outlier_noise)])
+            loss = F.cross_entropy(judge(xb), y[index]) - F.log_softmax(judge(outliers), dim=1).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return judge.eval()
+
+
+@torch.no_grad()
+def judge_images(judge: torch.nn.Module, images: Tensor, threshold: float = 0.9) -> dict:
+    """The judge's verdict on images in [0, 1]: labels, confidences, the fraction labelled with confidence above
+    `threshold` and how many of those fall in each class."""
+    probabilities = F.softmax(judge(images), dim=1)
+    confidence, labels = probabilities.max(1)
+    confident = confidence > threshold
+    return {
+        "labels": labels,
+        "confidence": confidence,
+        "confident": confident.float().mean().item(),
+        "counts": torch.bincount(labels[confident], minlength=10).tolist(),
+    }
+
+
+class MLPGenerator(torch.nn.Module):
+    """The lecture's generator: z (N, latent) -> hidden -> 2 hidden -> 784 pixels in [-1, 1] (tanh), (N, 1, 28, 28)."""
+
+    def __init__(self, latent: int = 64, hidden: int = 128) -> None:
+        super().__init__()
+        self.latent = latent
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(latent, hidden),
+            torch.nn.LeakyReLU(0.2),
+            torch.nn.Linear(hidden, 2 * hidden),
+            torch.nn.LeakyReLU(0.2),
+            torch.nn.Linear(2 * hidden, 784),
+            torch.nn.Tanh(),
+        )
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(z).view(-1, 1, 28, 28)
+
+
+class MLPDiscriminator(torch.nn.Module):
+    """The lecture's discriminator: images in [-1, 1] -> 2 hidden -> hidden -> one logit, dropout 0.3 in between."""
+
+    def __init__(self, hidden: int = 128) -> None:
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Flatten(),
+            torch.nn.Linear(784, 2 * hidden),
+            torch.nn.LeakyReLU(0.2),
+            torch.nn.Dropout(0.3),
+            torch.nn.Linear(2 * hidden, hidden),
+            torch.nn.LeakyReLU(0.2),
+            torch.nn.Dropout(0.3),
+            torch.nn.Linear(hidden, 1),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x).squeeze(1)
+
+
+def train_mlp_gan(
+    x: Tensor, epochs: int = 15, latent: int = 64, lr: float = 5e-4, batch_size: int = 64, seed: int = 0
+) -> tuple[MLPGenerator, MLPDiscriminator, dict[str, list[float]]]:
+    """The lecture's alternating loop: per batch one Adam step of D (real -> 1, fake -> 0), then one of G
+    (non-saturating loss). Images x in [0, 1] are rescaled to [-1, 1]. Returns G, D and per-epoch means of
+    d_loss, g_loss, d_real and d_fake (D's mean probability on real and on generated images)."""
+    torch.manual_seed(seed)
+    generator, discriminator = MLPGenerator(latent), MLPDiscriminator()
+    torch.manual_seed(seed)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
+    real_images = 2 * x - 1
+    order = torch.Generator().manual_seed(seed)
+    history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
+    generator.train()
+    discriminator.train()
+    for _ in range(epochs):
+        sums = torch.zeros(4)
+        for index in torch.randperm(len(x), generator=order).split(batch_size):
+            real = real_images[index]
+            n = len(real)
+            fake = generator(torch.randn(n, latent))
+            real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
+            d_loss = F.binary_cross_entropy_with_logits(
+                real_logits, torch.ones(n)
+            ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros(n))
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            g_loss = F.binary_cross_entropy_with_logits(discriminator(fake), torch.ones(n))
+            opt_g.zero_grad()
+            g_loss.backward()
+            opt_g.step()
+            with torch.no_grad():
+                d_real, d_fake = torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
+            sums += torch.stack([d_loss.detach(), g_loss.detach(), d_real, d_fake]) * n
+        for key, value in zip(history, (sums / len(x)).tolist()):
+            history[key].append(value)
+    return generator.eval(), discriminator.eval(), history
+
+
+class CVAE(torch.nn.Module):
+    """The lecture's conditional VAE: the one-hot label joins the image at the encoder and the code at the decoder."""
+
+    def __init__(self, hidden: int = 256, latent: int = 2, classes: int = 10) -> None:
+        super().__init__()
+        self.latent, self.classes = latent, classes
+        self.encoder = torch.nn.Sequential(torch.nn.Linear(784 + classes, hidden), torch.nn.ReLU())
+        self.mu = torch.nn.Linear(hidden, latent)
+        self.logvar = torch.nn.Linear(hidden, latent)
+        self.decoder = torch.nn.Sequential(
+            torch.nn.Linear(latent + classes, hidden), torch.nn.ReLU(), torch.nn.Linear(hidden, 784)
+        )
+
+    def forward(self, x: Tensor, y: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        c = F.one_hot(y, self.classes).float()
+        h = self.encoder(torch.cat([x.flatten(1), c], dim=1))
+        mu, logvar = self.mu(h), self.logvar(h)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        return self.decoder(torch.cat([z, c], dim=1)), mu, logvar
+
+    @torch.no_grad()
+    def draw(self, y: Tensor, generator: torch.Generator | None = None) -> Tensor:
+        """One image in [0, 1] of each requested digit y (N,), decoded from z ~ N(0, I)."""
+        z = torch.randn(len(y), self.latent, generator=generator)
+        c = F.one_hot(y, self.classes).float()
+        return torch.sigmoid(self.decoder(torch.cat([z, c], dim=1))).view(-1, 1, 28, 28)
+
+
+def train_cvae(x: Tensor, y: Tensor, epochs: int = 5, lr: float = 2e-3, batch_size: int = 64, seed: int = 0) -> CVAE:
+    """Adam on the negative ELBO (summed BCE + KL, mean over the batch) of the conditional VAE."""
+    torch.manual_seed(seed)
+    model = CVAE()
+    torch.manual_seed(seed)  # as the lecture's train_vae does: the same noise, whatever the model's size
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    order = torch.Generator().manual_seed(seed)
+    model.train()
+    for _ in range(epochs):
+        for index in torch.randperm(len(x), generator=order).split(batch_size):
+            logits, mu, logvar = model(x[index], y[index])
+            loss = vae_loss(logits, x[index], mu, logvar)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    return model.eval()
