@@ -85,8 +85,9 @@ def sinusoidal(t: int, d: int) -> Tensor:
 class CharTransformer(nn.Module):
     """Token embedding + sinusoidal positions, `depth` blocks, a final layer norm and a linear read-out."""
 
-    def __init__(self, vocab: int, width: int = 96, heads: int = 4, depth: int = 2, context: int = 64,
-                 causal: bool = True):
+    def __init__(
+        self, vocab: int, width: int = 96, heads: int = 4, depth: int = 2, context: int = 64, causal: bool = True
+    ):
         super().__init__()
         self.embed = nn.Embedding(vocab, width)
         self.register_buffer("pe", sinusoidal(context, width))
@@ -115,13 +116,25 @@ def evaluate(model: nn.Module, data: Tensor, context: int) -> float:
     y = data[1 : n * context + 1].view(n, context)
     model.eval()
     with torch.no_grad():
-        losses = [F.cross_entropy(model(xb).flatten(0, 1), yb.flatten(), reduction="sum")
-                  for xb, yb in zip(x.split(256), y.split(256))]
+        losses = [
+            F.cross_entropy(model(xb).flatten(0, 1), yb.flatten(), reduction="sum")
+            for xb, yb in zip(x.split(256), y.split(256))
+        ]
     return float(sum(losses) / y.numel())
 
 
-def train_lm(train: Tensor, vocab: int, steps: int = 600, seed: int = 0, context: int = 64,
-             width: int = 96, heads: int = 4, depth: int = 2, batch_size: int = 32, lr: float = 3e-3) -> nn.Module:
+def train_lm(
+    train: Tensor,
+    vocab: int,
+    steps: int = 600,
+    seed: int = 0,
+    context: int = 64,
+    width: int = 96,
+    heads: int = 4,
+    depth: int = 2,
+    batch_size: int = 32,
+    lr: float = 3e-3,
+) -> nn.Module:
     """Train a CharTransformer with AdamW for `steps` steps; returns the model in eval mode."""
     torch.manual_seed(seed)
     g = torch.Generator().manual_seed(seed)
@@ -146,8 +159,9 @@ def copy_batch(size: int, length: int, symbols: int, g: torch.Generator) -> tupl
     return seq[:, :-1], seq[:, 1:]
 
 
-def train_copy(steps: int = 400, seed: int = 0, length: int = 8, symbols: int = 11,
-               width: int = 64) -> tuple[nn.Module, float, float]:
+def train_copy(
+    steps: int = 400, seed: int = 0, length: int = 8, symbols: int = 11, width: int = 64
+) -> tuple[nn.Module, float, float]:
     """Train a 1-layer, 1-head causal transformer on the copy task.
 
     Returns (model, accuracy on the copied half, mean attention mass on the correct source position).
