@@ -26,6 +26,7 @@ def packages(tmp_path_factory):
 def test_the_course_wheel_holds_the_library_and_data_and_no_instructor_file(packages):
     names = release_check.check_wheel(packages["course_wheel"])
     assert any(n.startswith("course/data/subset/mnist/") for n in names)
+    assert "course/data/text/kjv_genesis_exodus.txt" in names and "course/data/text/SOURCE.md" in names  # Unit 12
     grader = zipfile.ZipFile(packages["grading_wheel"]).namelist()
     assert "course_grading/sandbox.py" in grader and not any(n.startswith("course/") for n in grader)
 
