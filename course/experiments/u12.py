@@ -85,6 +85,8 @@ def sinusoidal(t: int, d: int) -> Tensor:
 class CharTransformer(nn.Module):
     """Token embedding + sinusoidal positions, `depth` blocks, a final layer norm and a linear read-out."""
 
+    pe: Tensor  # the positional encodings, a buffer (moves with the model, not trained)
+
     def __init__(
         self, vocab: int, width: int = 96, heads: int = 4, depth: int = 2, context: int = 64, causal: bool = True
     ):
@@ -181,7 +183,7 @@ def train_copy(
     return model, accuracy, mass
 
 
-def copy_attention_mass(model: nn.Module, length: int, symbols: int, seed: int = 123) -> tuple[float, float]:
+def copy_attention_mass(model: CharTransformer, length: int, symbols: int, seed: int = 123) -> tuple[float, float]:
     """Accuracy on the copied half, and the mean attention weight from each query that predicts s[j] on the
     source position that holds the token to copy.
 
@@ -191,7 +193,9 @@ def copy_attention_mass(model: nn.Module, length: int, symbols: int, seed: int =
     model.eval()
     with torch.no_grad():
         predicted = model(x).argmax(dim=-1)
-    w = model.blocks[0].weights[:, 0]  # (batch, query, key), the one head
+    first = model.blocks[0]
+    assert isinstance(first, Block) and first.weights is not None, "run the model before reading its attention"
+    w = first.weights[:, 0]  # (batch, query, key), the one head
     queries = torch.arange(length, 2 * length)
     mass = w[:, queries, queries - length].mean()
     accuracy = (predicted[:, length - 1 :] == y[:, length - 1 :]).float().mean()
