@@ -180,11 +180,11 @@ def train_loop(
     return out
 
 
-def test_accuracy(model: nn.Module, test: ImageSet) -> float:
-    """Accuracy on the test set, in evaluation mode."""
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Accuracy of `model` on (x, y), in evaluation mode."""
     model.eval()
     with torch.no_grad():
-        return (model(test.x).argmax(dim=1) == test.y).float().mean().item()
+        return (model(x).argmax(dim=1) == y).float().mean().item()
 
 
 NOISY_SETTINGS = {
@@ -200,8 +200,11 @@ NOISY_SETTINGS = {
 def noisy_label_runs(
     settings: dict[str, dict] | None = None, epochs: int = 40, seed: int = 0, **data_kw
 ) -> dict[str, dict[str, float]]:
-    """Train `Net` on `noisy_digits` once per setting; validation and test accuracy at the last epoch,
-    and the test accuracy of the weights with the lowest validation loss (early stopping)."""
+    """Train `Net` on `noisy_digits` once per setting.
+
+    Per setting: training (noisy labels), validation (noisy labels) and test accuracy at the last epoch, the
+    epoch with the lowest validation loss, and the test accuracy of its weights (early stopping).
+    """
     train, val, test = noisy_digits(seed=seed, **data_kw)
     result = {}
     for name, kw in (settings or NOISY_SETTINGS).items():
@@ -209,8 +212,13 @@ def noisy_label_runs(
         torch.manual_seed(seed)
         model = Net(dropout=kw.pop("dropout", 0.0))
         run = train_loop(model, train, val, epochs=epochs, seed=seed, **kw)
-        row = {"val_acc": run["val_acc"][-1], "test_acc": test_accuracy(model, test), "best_epoch": run["best_epoch"]}
+        row = {
+            "train_acc": accuracy(model, *train),
+            "val_acc": run["val_acc"][-1],
+            "test_acc": accuracy(model, test.x, test.y),
+            "best_epoch": run["best_epoch"],
+        }
         model.load_state_dict(run["best_state"])
-        row["early_test_acc"] = test_accuracy(model, test)
+        row["early_test_acc"] = accuracy(model, test.x, test.y)
         result[name] = row
     return result
