@@ -34,3 +34,26 @@ def test_early_stopping_stops_after_the_validation_minimum():
     history, _ = u06.early_stopping_run(patience=5, epochs=40)
     assert history.stopped_early and history.epochs == history.best_epoch + 1 + 5
     assert min(history["val_loss"]) < history["val_loss"][-1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_regularisers_help_on_noisy_labels(seed):
+    """Section 5: with 40% of the labels replaced, L2, L1, dropout and early stopping each raise test accuracy,
+    and the (equally noisy) validation set picks the right strength."""
+    runs = u06.noisy_label_runs(seed=seed)
+    base = runs["none"]["test_acc"]
+    assert runs["none"]["train_acc"] > 0.9, runs  # it learns the wrong labels by heart (only about 64% are right)
+    assert runs["l2 0.1"]["train_acc"] < 0.75, runs  # the penalised one does not
+    for name in ("l2 0.1", "l1 0.001", "dropout 0.8"):
+        assert runs[name]["test_acc"] > base + 0.05, (name, runs)
+    assert runs["none"]["early_test_acc"] > base + 0.05, runs
+    for family in ("l2", "dropout"):
+        names = ["none"] + [n for n in runs if n.startswith(family)]
+        chosen = max(names, key=lambda n: runs[n]["val_acc"])
+        assert chosen == max(names, key=lambda n: runs[n]["test_acc"]), (family, runs)
+    if seed == 0:  # the numbers the notebook prints
+        expected = {"none": 0.614, "l2 0.1": 0.737, "l1 0.001": 0.751, "dropout 0.8": 0.754}
+        for name, acc in expected.items():
+            assert runs[name]["test_acc"] == pytest.approx(acc, abs=0.025), (name, runs)
+        assert runs["none"]["early_test_acc"] == pytest.approx(0.771, abs=0.025), runs

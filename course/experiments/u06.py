@@ -22,7 +22,7 @@ def mnist_small(n_train: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor
 def penalised_fit(
     penalty: str, strength: float, n_train: int = 1000, epochs: int = 30, seed: int = 0
 ) -> tuple[nn.Module, float]:
-    """Train a 784-100-10 MLP with no, L2 or L1 penalty on its weights; return it and its test accuracy."""
+    """Train a 784-100-10 MLP with no, L2 (strength/2 * sum w**2) or L1 penalty; return it and its test accuracy."""
     if penalty not in ("none", "l2", "l1"):
         raise ValueError(f"penalty must be 'none', 'l2' or 'l1', got {penalty!r}.")
     x, y, test = mnist_small(n_train, seed)
@@ -33,7 +33,7 @@ def penalised_fit(
     def loss_fn(out: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         loss = F.cross_entropy(out, target)
         if penalty == "l2":
-            loss = loss + strength * sum((w**2).sum() for w in weights)
+            loss = loss + strength / 2 * sum((w**2).sum() for w in weights)  # gradient strength * w
         elif penalty == "l1":
             loss = loss + strength * sum(w.abs().sum() for w in weights)
         return loss
@@ -105,3 +105,120 @@ def random_features_test_error(
             err += (pred.argmax(dim=1) != test.y).double().mean().item() / draws
         out[p] = (mse, err)
     return out
+
+
+class Net(nn.Module):
+    """The lecture's network: 784 -> hidden widths (ReLU, then dropout with probability `dropout`) -> 10."""
+
+    def __init__(self, hidden: tuple[int, ...] = (256,), dropout: float = 0.0) -> None:
+        super().__init__()
+        widths = [784, *hidden]
+        layers: list[nn.Module] = []
+        for n_in, n_out in zip(widths, widths[1:]):
+            layers += [nn.Linear(n_in, n_out), nn.ReLU(), nn.Dropout(dropout)]
+        layers.append(nn.Linear(widths[-1], 10))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x.flatten(1))
+
+
+def noisy_digits(
+    n_train: int = 500, n_val: int = 1000, noise: float = 0.4, seed: int = 0
+) -> tuple[tuple[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor], ImageSet]:
+    """`n_train` + `n_val` digits whose labels are each replaced, with probability `noise`, by a random class.
+
+    The test set keeps its true labels. Returns (x, y) for training, (x, y) for validation, and the test set.
+    """
+    x, y, test = mnist_small(n_train + n_val, seed)
+    g = torch.Generator().manual_seed(seed + 1)
+    replace = torch.rand(len(y), generator=g) < noise
+    y = torch.where(replace, torch.randint(0, 10, (len(y),), generator=g), y)
+    return (x[:n_train], y[:n_train]), (x[n_train:], y[n_train:]), test
+
+
+def train_loop(
+    model: nn.Module,
+    train: tuple[torch.Tensor, torch.Tensor],
+    val: tuple[torch.Tensor, torch.Tensor],
+    epochs: int = 40,
+    l2: float = 0.0,
+    l1: float = 0.0,
+    lr: float = 1e-3,
+    batch_size: int = 50,
+    seed: int = 0,
+) -> dict:
+    """The lecture's training loop (Adam, optional L2 = l2/2 * sum w**2 and L1 = l1 * sum |w| on the weights).
+
+    Returns the per-epoch validation loss and accuracy, the epoch with the lowest validation loss and a copy
+    of the weights at that epoch. The model keeps the weights of the last epoch.
+    """
+    x, y = train
+    weights = [p for p in model.parameters() if p.dim() > 1]  # weight matrices, not biases
+    optimiser = torch.optim.Adam(model.parameters(), lr=lr)
+    order = torch.Generator().manual_seed(seed)
+    out: dict = {"val_loss": [], "val_acc": [], "best_epoch": None, "best_state": None}
+    for epoch in range(epochs):
+        model.train()  # dropout on
+        for idx in torch.randperm(len(y), generator=order).split(batch_size):
+            loss = F.cross_entropy(model(x[idx]), y[idx])
+            if l2:
+                loss = loss + l2 / 2 * sum((w**2).sum() for w in weights)
+            if l1:
+                loss = loss + l1 * sum(w.abs().sum() for w in weights)
+            optimiser.zero_grad()
+            loss.backward()
+            optimiser.step()
+        model.eval()  # dropout off
+        with torch.no_grad():
+            scores = model(val[0])
+            out["val_loss"].append(F.cross_entropy(scores, val[1]).item())
+            out["val_acc"].append((scores.argmax(dim=1) == val[1]).float().mean().item())
+        if out["val_loss"][-1] == min(out["val_loss"]):
+            out["best_epoch"] = epoch
+            out["best_state"] = {k: v.clone() for k, v in model.state_dict().items()}
+    return out
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    """Accuracy of `model` on (x, y), in evaluation mode."""
+    model.eval()
+    with torch.no_grad():
+        return (model(x).argmax(dim=1) == y).float().mean().item()
+
+
+NOISY_SETTINGS = {
+    "none": {},
+    "l2 0.01": {"l2": 0.01},
+    "l2 0.1": {"l2": 0.1},
+    "l1 0.001": {"l1": 1e-3},
+    "dropout 0.5": {"dropout": 0.5},
+    "dropout 0.8": {"dropout": 0.8},
+}
+
+
+def noisy_label_runs(
+    settings: dict[str, dict] | None = None, epochs: int = 40, seed: int = 0, **data_kw
+) -> dict[str, dict[str, float]]:
+    """Train `Net` on `noisy_digits` once per setting.
+
+    Per setting: training (noisy labels), validation (noisy labels) and test accuracy at the last epoch, the
+    epoch with the lowest validation loss, and the test accuracy of its weights (early stopping).
+    """
+    train, val, test = noisy_digits(seed=seed, **data_kw)
+    result = {}
+    for name, kw in (settings or NOISY_SETTINGS).items():
+        kw = dict(kw)
+        torch.manual_seed(seed)
+        model = Net(dropout=kw.pop("dropout", 0.0))
+        run = train_loop(model, train, val, epochs=epochs, seed=seed, **kw)
+        row = {
+            "train_acc": accuracy(model, *train),
+            "val_acc": run["val_acc"][-1],
+            "test_acc": accuracy(model, test.x, test.y),
+            "best_epoch": run["best_epoch"],
+        }
+        model.load_state_dict(run["best_state"])
+        row["early_test_acc"] = accuracy(model, test.x, test.y)
+        result[name] = row
+    return result
