@@ -24,6 +24,7 @@ from test_browser import CHROMIUM, CHROMIUM_ARGS
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "artifacts" / "site"
 LECTURES = sorted(p.stem for p in (REPO / "lectures").glob("*.ipynb"))
+ASSIGNMENTS = sorted(p.name for p in (REPO / "exercises").iterdir() if p.is_dir())
 LECTURE = "lectures/01_learning_as_optimisation"
 FILE_NAME = re.compile(r"(^|/)[\w.-]+\.(png|jpe?g|svg|gif|webp)$|^[0-9a-f]{16,}", re.I)
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\(frac|mathcal|sigma|nabla|lVert|top)\b")
@@ -149,7 +150,9 @@ def test_landing_page_and_lectures_render_maths_and_images(tab):
     problems += tab.check("index.html")
     course_map = tab.page.locator("table a[href^='lectures/']")
     assert course_map.count() == len(LECTURES), "the course map does not link every lecture"
-    assert tab.page.locator("table a[href^='exercises/']").count() >= len(LECTURES)
+    linked = {href.split("/")[1] for href in tab.page.locator("table a[href^='exercises/']").evaluate_all(
+        "links => links.map(a => a.getAttribute('href'))")}
+    assert linked == set(ASSIGNMENTS), "the course map does not link every assignment"
     tab.page.screenshot(path=SHOTS / "01_landing.png", full_page=True)
     for lecture in LECTURES:
         tab.open(f"lectures/{lecture}.html", maths=True)

@@ -53,6 +53,7 @@ IDIOMS = {  # PyTorch and NumPy boilerplate: seeing it reveals no answer
     "loss = loss_fn(model(x), y)", "logits, mu, logvar = model(xb)", "grad = np.zeros_like(x)",
     "x = np.array(x, dtype=np.float64)",
     "mu0, mu1, cov = (np.asarray(a, dtype=np.float64) for a in (mu0, mu1, cov))",
+    "loss = F.cross_entropy(model(x[idx]), y[idx])", "x = x.clone().requires_grad_(True)",
 }
 TAUGHT = {  # (edition file, assignment): lecture code that overlaps an answer on purpose
     ("course/experiments/u03.py", "04_autodiff"): "Unit 3 builds and prints this reverse-mode engine (u03.Value)",
@@ -60,6 +61,7 @@ TAUGHT = {  # (edition file, assignment): lecture code that overlaps an answer o
     ("course/checks.py", "03_backprop"): "numerical_gradient: Unit 3 uses it and gradient_check is built on it",
     ("course/data/toy.py", "01_logistic_regression"): "the closed-form Bayes weights Unit 1 shows (truth.w, truth.b)",
     ("course/models/vae.py", "10_autoencoders"): "Unit 10 trains course.VAE with course.vae_loss",
+    ("lectures/10_generative_models.ipynb", "10_autoencoders"): "Unit 10 writes out the reparameterisation trick",
     ("course/experiments/u09.py", "10_autoencoders"): "Unit 9's sparse autoencoder uses u09.sparsity_penalty",
 }
 
