@@ -150,8 +150,12 @@ def test_landing_page_and_lectures_render_maths_and_images(tab):
     problems += tab.check("index.html")
     course_map = tab.page.locator("table a[href^='lectures/']")
     assert course_map.count() == len(LECTURES), "the course map does not link every lecture"
-    linked = {href.split("/")[1] for href in tab.page.locator("table a[href^='exercises/']").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))")}
+    linked = {
+        href.split("/")[1]
+        for href in tab.page.locator("table a[href^='exercises/']").evaluate_all(
+            "links => links.map(a => a.getAttribute('href'))"
+        )
+    }
     assert linked == set(ASSIGNMENTS), "the course map does not link every assignment"
     tab.page.screenshot(path=SHOTS / "01_landing.png", full_page=True)
     for lecture in LECTURES:
