@@ -8,13 +8,7 @@ from torch import nn
 
 from course.experiments import u11
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # as the lecture runs (tests/conftest.py)
 
 
 def _lstm(forget_bias=None):

@@ -6,13 +6,7 @@ import torch
 
 from course.experiments import u13
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_thread_per_module")  # as the lecture runs (tests/conftest.py)
 
 
 def test_the_karate_club_has_34_members_78_friendships_and_two_clubs_of_17():
