@@ -12,7 +12,26 @@ from course._validate import check_positive_int
 from .utils import make_activation
 
 
-class DenseAutoencoder(nn.Module):
+class _FlatAutoencoder(nn.Module):
+    """What the dense and the linear autoencoder share: a flat code, a flat reconstruction reshaped like the input."""
+
+    encoder: nn.Module
+    decoder: nn.Module
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """Codes (N, code) of inputs (N, ...)."""
+        return self.encoder(x)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Flat reconstructions (N, in_features) of codes (N, code)."""
+        return self.decoder(z)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Reconstruction with the same shape as `x`."""
+        return self.decode(self.encode(x)).view_as(x)
+
+
+class DenseAutoencoder(_FlatAutoencoder):
     """Flattened input -> hidden layers -> `code` units -> mirrored hidden layers -> reconstruction."""
 
     def __init__(
@@ -44,20 +63,8 @@ class DenseAutoencoder(nn.Module):
         out = [make_activation(out_activation)] if out_activation is not None else []
         self.decoder = nn.Sequential(*stack(widths[::-1]), *out)
 
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Codes (N, code) of inputs (N, ...)."""
-        return self.encoder(x)
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Flat reconstructions (N, in_features) of codes (N, code)."""
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruction with the same shape as `x`."""
-        return self.decode(self.encode(x)).view_as(x)
-
-
-class LinearAutoencoder(nn.Module):
+class LinearAutoencoder(_FlatAutoencoder):
     """One Linear encoder and one Linear decoder, no activations: it can learn PCA's subspace."""
 
     def __init__(self, in_features: int = 784, code: int = 32) -> None:
@@ -66,18 +73,6 @@ class LinearAutoencoder(nn.Module):
         check_positive_int(code, "code")
         self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(in_features, code))
         self.decoder = nn.Linear(code, in_features)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """Codes (N, code) of inputs (N, ...)."""
-        return self.encoder(x)
-
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Flat reconstructions (N, in_features)."""
-        return self.decoder(z)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Reconstruction with the same shape as `x`."""
-        return self.decode(self.encode(x)).view_as(x)
 
 
 class ConvAutoencoder(nn.Module):
