@@ -3,7 +3,9 @@
 For each assignment in solutions/ (and the toy fixture that keeps this machinery honest): the committed
 student version is exactly what nbgrader generates and carries no solution or hidden test; the solution
 scores full marks, the blank student version zero, and every wrong answer in tests/wrong_answers/ loses
-points on exactly the cells it names. One temporary course and ONE `nbgrader autograde` run per assignment,
+points on exactly the cells it names. Wrong answers for different answer cells, with disjoint `fails`, are graded
+together as one student (see `packs`: at most COURSE_GRADING_PACK of them, 3 by default; 1 grades each alone).
+One temporary course and ONE `nbgrader autograde` run per assignment,
 or per slice of its students for the assignments that train (see `plan`: longest first, so that the run ends
 with both CPUs busy). Two runs go at a time, each pinned to its own CPU (COURSE_GRADING_JOBS=1 for one at a time).
 """
@@ -20,9 +22,9 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from grading_helpers import cell_seconds, leaks, load_wrong_answers, replace_answer, solution_submission
 
 from course_grading.notebook import answer_ids, autograded_ids
-from grading_helpers import cell_seconds, leaks, load_wrong_answers, replace_answer, solution_submission
 from course_grading.workspace import Workspace, course_directories
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,6 +60,30 @@ def _wrong_answers(a: Assignment) -> list[dict]:
     return load_wrong_answers(a.wrong_answers) if a.wrong_answers.exists() else []
 
 
+PACK = max(1, int(os.environ.get("COURSE_GRADING_PACK", "3")))
+
+
+def packs(answers: list[dict], size: int = PACK) -> list[list[int]]:
+    """Indices of wrong answers graded together as one student: distinct answer cells, disjoint `fails`.
+
+    Each test cell depends only on its own answer cell, so a student holding several wrong answers must lose
+    exactly the union of their `fails`. Per wrong answer, the test checks that it loses its own cells and nothing
+    outside its pack-mates' `fails`: only what it would do to those cells goes unseen. Packing cuts the number of
+    notebooks graded (each a kernel start and a full run) about threefold.
+    """
+    groups: list[list[int]] = []
+    for i, wrong in enumerate(answers):
+        for group in groups:
+            if len(group) < size and all(
+                    answers[j]["cell"] != wrong["cell"] and not set(answers[j]["fails"]) & set(wrong["fails"])
+                    for j in group):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+    return groups
+
+
 def _wrong_cases() -> list:
     cases = []
     for a in ASSIGNMENTS:
@@ -91,9 +117,13 @@ def _students(a: Assignment, release: nbformat.NotebookNode, source: nbformat.No
     """Every notebook submitted for `a`: the solution, the blank release and each wrong answer."""
     solution = solution_submission(release, source)
     students = {"solution": solution, "release": release}
-    for i, wrong in enumerate(_wrong_answers(a)):
-        if wrong["cell"] in answer_ids(release):
-            students[f"wrong_{i:02d}"] = replace_answer(solution, wrong["cell"], wrong["source"])
+    answers = _wrong_answers(a)
+    for k, group in enumerate(packs(answers)):
+        nb = solution
+        for i in group:
+            if answers[i]["cell"] in answer_ids(release):
+                nb = replace_answer(nb, answers[i]["cell"], answers[i]["source"])
+        students[f"wrong_{k:02d}"] = nb
     return students
 
 
@@ -135,7 +165,7 @@ def plan(order: list[Assignment], jobs: int) -> list[tuple[Assignment, int, int]
     def notebook(a: Assignment) -> float:  # seconds per student: a kernel start and the stored solution run
         return 3.0 + sum(cell_seconds(nbformat.read(a.folder("source_directory") / f"{a.name}.ipynb", as_version=4)))
 
-    cost = {a: notebook(a) * (2 + len(_wrong_answers(a))) for a in order}
+    cost = {a: notebook(a) * (2 + len(packs(_wrong_answers(a)))) for a in order}
     share = sum(cost.values()) / max(1, jobs) / 2
     slices = []
     for a in order:
@@ -256,18 +286,22 @@ def test_blank_release_scores_zero_without_crashing(a, grader):
 @pytest.mark.slow
 def test_wrong_answer_loses_exactly_its_cells(a, index, problem, grader):
     assert index >= 0, f"{a.wrong_answers} cannot be loaded: {problem}"
-    wrong = _wrong_answers(a)[index]
+    answers = _wrong_answers(a)
+    wrong = answers[index]
     graded = grader.get(a)
-    student = f"wrong_{index:02d}"
+    k, group = next((k, g) for k, g in enumerate(packs(answers)) if index in g)
+    student = f"wrong_{k:02d}"
+    mates = {cell for j in group if j != index for cell in answers[j]["fails"]}  # lost by the others in the pack
     assert wrong["cell"] in answer_ids(graded.release), \
         f"{a.name} wrong answer {index}: {wrong['cell']!r} is not an answer cell ({answer_ids(graded.release)})"
     assert student in graded.scores, _failed(graded, student)
     scores = graded.scores[student]
     tests = autograded_ids(graded.release)
-    lost = sorted(g for g in tests if scores[g][0] is None or scores[g][0] < scores[g][1])
+    lost = sorted(g for g in tests if (scores[g][0] is None or scores[g][0] < scores[g][1]) and g not in mates)
     assert lost == sorted(wrong["fails"]), (
         f"{a.name} wrong answer {index} ({wrong['why']}): expected to lose points on {sorted(wrong['fails'])}, "
-        f"lost them on {lost}")
+        f"lost them on {lost}" + (f" (graded with wrong answers {[j for j in group if j != index]}, whose cells "
+                                  f"{sorted(mates)} are not counted)" if mates else ""))
 
 
 @by_assignment
@@ -286,3 +320,19 @@ def test_every_test_cell_is_caught_by_a_wrong_answer(a):
             f"{a.wrong_answers} [{i}]: fails={wrong['fails']} must name autograded test cells: {sorted(tests)}"
     uncovered = tests - {g for w in answers for g in w["fails"]}
     assert not uncovered, f"{a.name}: no wrong answer fails {sorted(uncovered)}: add one to {a.wrong_answers}"
+
+
+@pytest.mark.grading
+def test_packs_hold_distinct_answer_cells_and_disjoint_fails():
+    answers = [dict(cell="a", fails=["ta"]), dict(cell="a", fails=["ta"]), dict(cell="b", fails=["tb", "tc"]),
+               dict(cell="c", fails=["tc"]), dict(cell="c", fails=["tc"]), dict(cell="d", fails=["td"])]
+    assert packs(answers, size=3) == [[0, 2, 5], [1, 3], [4]]
+    assert packs(answers, size=1) == [[i] for i in range(6)]
+    for a in ASSIGNMENTS:  # every wrong answer graded exactly once, never with a clash
+        answers = _wrong_answers(a)
+        groups = packs(answers)
+        assert sorted(i for g in groups for i in g) == list(range(len(answers)))
+        for g in groups:
+            assert len({answers[i]["cell"] for i in g}) == len(g) <= PACK
+            fails = [f for i in g for f in answers[i]["fails"]]
+            assert len(fails) == len(set(fails)), (a.name, g)
