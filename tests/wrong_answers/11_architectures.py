@@ -53,7 +53,7 @@ def stack_numbers(in_shape: tuple[int, int, int], layers: list[tuple]) -> tuple[
     total = 0
 
     def out_size(n, kernel, stride, padding=0):
-        return (n + 2 * padding - kernel) // stride + 1
+        return (n - kernel + 2 * padding) // stride + 1
 
     for kind, *options in layers:
         if kind == "conv":
@@ -80,11 +80,9 @@ def stack_numbers(in_shape: tuple[int, int, int], layers: list[tuple]) -> tuple[
 _REACHING = '''
 def gradient_reaching(blocks: nn.Sequential, x: torch.Tensor, upstream: torch.Tensor) -> list[float]:
     """Norms of d(sum(upstream * h_L)) / d h_l for l = 0 (the input x) ... L (the output of the last block)."""
-    h = x.detach().clone().requires_grad_(True)
-    states = [h]
+    states = [x.detach().clone().requires_grad_(True)]
     for block in blocks:
-        h = block(h)
-        states.append(h)
+        states.append(block(states[-1]))
     grads = torch.autograd.grad((upstream * states[-1]).sum(), states)
     return [g.norm().item() for g in grads]
 '''
