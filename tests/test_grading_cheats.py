@@ -1,7 +1,8 @@
 """The cheat battery: hostile student notebooks through the real `python -m course_grading grade`.
 
 For every assignment in solutions/, ONE grading run holds the solution, the blank student version and one
-notebook per attack class (tests/cheats/attacks/, student ids `attack-<class>`), each built from the committed
+notebook per attack class graded against it (tests/cheats/attacks/, student ids `attack-<class>`; by default each
+attack against three assignments in turn, see `attacks_for`; COURSE_CHEATS_ALL=1 for all), each built from the committed
 blank student version with the attack in its first answer cell. From grades.csv: the solution keeps full
 marks, the blank scores 0, the attacks on the kernel and the tests are `flagged`, and the attacks the sandbox
 must stop score 0. From OUTSIDE, after the command returned: no file planted with the run's marker anywhere,
@@ -35,6 +36,28 @@ FIXTURES = ROOT / "tests" / "grading_fixtures"
 ASSIGNMENTS = sorted(p.name for p in (ROOT / "solutions").glob("*") if p.is_dir() and not p.name.startswith("."))
 KERNEL_ATTACKS = [a.name for a in ATTACKS.values() if a.tampers_with_kernel]
 SANDBOX_ATTACKS = [a.name for a in ATTACKS.values() if not a.tampers_with_kernel]
+# Each attack is graded against ROTATION assignments per run, the pairs turning round the list, so that every
+# assignment is graded beside at least one attack and every attack runs in several assignments' test cells; the
+# scans and the battery notebooks above are checked for every pair. COURSE_CHEATS_ALL=1 grades every pair (the
+# full battery costs one kernel per pair: with 15 assignments about 7 more minutes on 2 CPUs).
+ROTATION = 3
+
+
+def attacks_for(name: str) -> list[str]:
+    """The attacks graded against assignment `name` in this run (all of them with COURSE_CHEATS_ALL=1)."""
+    attacks = list(ATTACKS)
+    if os.environ.get("COURSE_CHEATS_ALL") == "1":
+        return attacks
+    pairs = {(attacks[m % len(attacks)], ASSIGNMENTS[m % len(ASSIGNMENTS)])
+             for m in range(max(len(attacks) * ROTATION, len(ASSIGNMENTS)))}
+    return [a for a in attacks if (a, name) in pairs]
+
+
+def _pairs(kinds: list[str]) -> list:
+    return [pytest.param(name, attack, id=f"{name}-{attack}")
+            for name in ASSIGNMENTS for attack in attacks_for(name) if attack in kinds]
+
+
 SHORT_TIMEOUT = 60  # seconds per cell: attacks need little, and a stuck one should not hold the battery up
 slow_grading = [pytest.mark.grading, pytest.mark.slow]
 
@@ -153,7 +176,8 @@ class Batteries:
         self.start = time.perf_counter()
         self.pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="cheat-battery")
         self.futures: dict[str, Future] = {
-            name: self.pool.submit(run_battery, name, base / name, jobs=1, timeout=_cell_timeout(_source(name)))
+            name: self.pool.submit(run_battery, name, base / name, jobs=1, timeout=_cell_timeout(_source(name)),
+                                   attacks=attacks_for(name))
             for name in names}
 
     def result(self, name: str) -> BatteryResult:
@@ -201,14 +225,14 @@ def test_solution_and_blank_keep_their_scores(graded, student):
     assert (graded.score(student), graded.status(student)) == (expected, "ok"), graded.describe(student)
 
 
-@pytest.mark.parametrize("attack", KERNEL_ATTACKS)
+@pytest.mark.parametrize("graded, attack", _pairs(KERNEL_ATTACKS), indirect=["graded"])
 @pytest.mark.grading
 @pytest.mark.slow
 def test_attacks_on_the_kernel_are_flagged(graded, attack):
     assert graded.status(ATTACKS[attack].student) == "flagged", graded.describe(ATTACKS[attack].student)
 
 
-@pytest.mark.parametrize("attack", SANDBOX_ATTACKS)
+@pytest.mark.parametrize("graded, attack", _pairs(SANDBOX_ATTACKS), indirect=["graded"])
 @pytest.mark.grading
 @pytest.mark.slow
 def test_attacks_the_sandbox_stops_score_zero(graded, attack):
@@ -238,3 +262,10 @@ def test_no_process_outlives_the_run(graded):
 @pytest.mark.slow
 def test_the_listener_on_the_host_received_no_connection(graded):
     assert graded.connections == []
+
+
+def test_the_rotation_grades_every_attack_and_every_assignment():
+    graded_pairs = [(name, attack) for name in ASSIGNMENTS for attack in attacks_for(name)]
+    assert {name for name, _ in graded_pairs} == set(ASSIGNMENTS)
+    for attack in ATTACKS:
+        assert sum(a == attack for _, a in graded_pairs) >= min(ROTATION, len(ASSIGNMENTS)), attack
