@@ -67,7 +67,7 @@ def train_gcn(model: nn.Module, a_hat: torch.Tensor, x: torch.Tensor, labelled: 
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(loss.item())
+        losses.append(float(loss))
     return losses
 '''
 
