@@ -67,7 +67,7 @@ def train_gcn(model: nn.Module, a_hat: torch.Tensor, x: torch.Tensor, labelled: 
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        losses.append(float(loss))
+        losses.append(loss.detach().item())
     return losses
 '''
 
@@ -135,13 +135,6 @@ WRONG_ANSWERS = [
     dict(
         cell="gcn_layer_answer",
         fails=["gcn_layer_tests"],
-        why="applies a ReLU inside the layer although the layer has no activation",
-        source=_replace(_LAYER, "return a_hat @ (h @ self.weight) + self.bias",
-                        "return torch.relu(a_hat @ (h @ self.weight) + self.bias)"),
-    ),
-    dict(
-        cell="gcn_layer_answer",
-        fails=["gcn_layer_tests"],
         why="keeps the bias as a plain tensor attribute, not an nn.Parameter, so it is never trained",
         source=_replace(_LAYER, "self.bias = nn.Parameter(torch.zeros(n_out))", "self.bias = torch.zeros(n_out)"),
     ),
@@ -202,12 +195,6 @@ WRONG_ANSWERS = [
     dict(
         cell="equivariance_answer",
         fails=["equivariance_tests"],
-        why="tests invariance, layer(PAP^T, PH) == layer(A, H), instead of equivariance",
-        source=_replace(_EQUIVARIANT, "torch.allclose(renumbered, out[order], ", "torch.allclose(renumbered, out, "),
-    ),
-    dict(
-        cell="equivariance_answer",
-        fails=["equivariance_tests"],
         why="an absolute tolerance only, |difference| < atol: wrong for equivariant layers with large values (hidden)",
         source=_replace(_EQUIVARIANT, "not torch.allclose(renumbered, out[order], rtol=rtol, atol=atol)",
                         "(renumbered - out[order]).abs().max() > atol"),
@@ -254,12 +241,6 @@ WRONG_ANSWERS = [
                         "        logits = model(a_hat, x)\n",
                         "        optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)\n"
                         "        logits = model(a_hat, x)\n"),
-    ),
-    dict(
-        cell="train_gcn_answer",
-        fails=["trained_gcn_tests"],
-        why="forgets the weight decay (hidden test against the reference loop)",
-        source=_replace(_TRAIN, "lr=lr, weight_decay=weight_decay)", "lr=lr)"),
     ),
 ]
 
