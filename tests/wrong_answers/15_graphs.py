@@ -115,7 +115,7 @@ WRONG_ANSWERS = [
     dict(
         cell="gcn_layer_answer",
         fails=["gcn_layer_tests"],
-        why="adds the bias before mixing, A_hat (H W + b): every node's bias is scaled by its row sum (hidden test)",
+        why="adds the bias before mixing, A_hat (H W + b): every node's bias is scaled by its row sum",
         source=_replace(_LAYER, "return a_hat @ (h @ self.weight) + self.bias",
                         "return a_hat @ (h @ self.weight + self.bias)"),
     ),
