@@ -194,15 +194,15 @@ WRONG_ANSWERS = [
     dict(
         cell="attention_answer",
         fails=["attention_tests"],
-        why="replaces the NaN of a fully masked row after the softmax (nan_to_num): right forward, NaN gradients "
-            "(hidden)",
+        why="masks after the softmax and renormalises: a query that sees no key divides 0 by 0 (NaN)",
         source=_ATTENTION_HEAD + '''    scores = q @ k.transpose(-2, -1) / math.sqrt(q.shape[-1])
     keep = torch.ones(q.shape[-2], k.shape[-2], dtype=torch.bool)
     if causal:
         keep = keep.tril()
     if mask is not None:
         keep = keep & mask
-    weights = torch.softmax(scores.masked_fill(~keep, float("-inf")), dim=-1).nan_to_num(0.0)
+    weights = torch.softmax(scores, dim=-1) * keep
+    weights = weights / weights.sum(dim=-1, keepdim=True)
     return weights @ v, weights
 ''',
     ),
