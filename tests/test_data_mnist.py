@@ -11,7 +11,7 @@ from course.data import download as dl
 from course.data import mnist
 from course.data.idx import read_idx_bytes
 
-DEV_DATA_DIR = os.environ.get("COURSE_DATA_DIR")  # full sets, if a developer has them
+DEV_DATA_DIR = os.environ.get("COURSE_FULL_DATA_DIR")  # the full sets, if given (see conftest.py)
 LOADERS = {"mnist": load_mnist, "fashion-mnist": load_fashion_mnist}
 
 
@@ -74,7 +74,7 @@ def test_subset_matches_its_manifest():
     assert total < 8e6
 
 
-@pytest.mark.skipif(not DEV_DATA_DIR, reason="needs the full sets through COURSE_DATA_DIR")
+@pytest.mark.skipif(not DEV_DATA_DIR, reason="needs the full sets: set COURSE_DATA_DIR (conftest.py moves it)")
 @pytest.mark.parametrize("key", LOADERS)
 def test_subset_images_are_the_original_ones(key, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", DEV_DATA_DIR)
