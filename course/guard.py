@@ -213,6 +213,56 @@ def _interrupt(worker: threading.Thread, finished: threading.Event, wait: float 
         finished.wait(0.1)
 
 
+def _names_optim(code: types.CodeType) -> bool:
+    """Whether `code`, or a function or class body defined inside it, names ``optim`` (``torch.optim.Adam``...)."""
+    return "optim" in code.co_names or any(
+        isinstance(const, types.CodeType) and _names_optim(const) for const in code.co_consts
+    )
+
+
+def _plain_str(value: object) -> str | None:
+    """`value` if it is exactly a str (comparing anything else could run its ``__eq__``), else None."""
+    return value if type(value) is str else None
+
+
+def _import_dynamo_untraced(fn: Callable) -> None:
+    """Import ``torch._dynamo`` before the call tracer starts when the code around `fn` names ``optim``.
+
+    torch imports it (about 1 s) on an optimiser's first use; under the tracer, which runs on every call, the same
+    import takes 2-3 s more. The namespace `fn` was defined in (a notebook's) is scanned, so a helper the student's
+    function calls counts too; a namespace that never names an optimiser does not pay the second.
+
+    Student code must not run here, outside the tracer: only plain functions, methods, classes (no metaclass),
+    modules and dicts are looked into, through attributes that no Python code can override.
+    """
+    if "torch._dynamo" in sys.modules or "torch" not in sys.modules:
+        return
+    if type(fn) is types.MethodType:
+        fn = fn.__func__
+    if type(fn) is types.FunctionType:
+        namespace = fn.__globals__
+    elif type(type(fn)) is type:  # a model or other callable object: the module its class was defined in
+        module = sys.modules.get(_plain_str(type(fn).__dict__.get("__module__")) or "")
+        namespace = module.__dict__ if type(module) is types.ModuleType else {}
+    else:
+        return
+    if type(namespace) is not dict:
+        return
+    home = namespace.get("__name__")
+    if type(home) is not str:  # a str subclass's __eq__ would be student code
+        return
+    for value in list(namespace.values()):
+        if type(value) is types.FunctionType:
+            members = [value] if type(value.__module__) is str and value.__module__ == home else []
+        elif type(value) is type and _plain_str(value.__dict__.get("__module__")) == home:
+            members = [member for member in value.__dict__.values() if type(member) is types.FunctionType]
+        else:  # imported (course.fit...) or anything else: not the notebook's own code
+            continue
+        if any(_names_optim(member.__code__) for member in members):
+            importlib.import_module("torch._dynamo")
+            return
+
+
 def run_student(
     fn: Callable, *args: Any, forbid: Forbid | None = None, name: str | None = None, convert: bool = True, **kwargs: Any
 ) -> Any:
@@ -234,6 +284,8 @@ def run_student(
     The function's result. Its exception, if it raised, is raised again here.
     """
     label = name or label_of(fn)
+    if forbid is not None:
+        _import_dynamo_untraced(fn)
     box: dict[str, Any] = {}
     finished = threading.Event()
 

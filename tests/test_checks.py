@@ -1,5 +1,8 @@
 """The exercise checks: they pass right answers and name the failing case for wrong ones."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -272,3 +275,53 @@ def test_switching_the_tracer_off_and_back_on_is_seen():
 
     with pytest.raises(ShortcutUsed, match="switched the grader's call tracer off"):
         run_student(sneaky, np.zeros(2), forbid=numpy_only())
+
+
+DYNAMO_PROBE = """
+import sys, torch
+from course.guard import Forbid, run_student
+
+class Nosy:  # a hostile global: any look at it from the grader's side, outside the tracer, is recorded
+    looked = []
+    @property
+    def __module__(self):
+        Nosy.looked.append("__module__")
+        return "__main__"
+    def __getattr__(self, name):
+        Nosy.looked.append(name)
+        raise AttributeError(name)
+
+nosy = Nosy()
+
+class Sly(str):  # a str whose comparison is student code
+    def __eq__(self, other):
+        Nosy.looked.append("__eq__")
+        return True
+    __hash__ = str.__hash__
+
+def student():
+    return "torch._dynamo" in sys.modules  # imported before the student's code runs?
+
+{extra}
+seen = run_student(student, forbid=Forbid("torch.nn.functional.relu"))
+print(seen, Nosy.looked)
+"""
+
+
+@pytest.mark.parametrize(
+    "extra, imported",
+    [
+        ("", False),  # nothing in the notebook names an optimiser: no second spent on the import
+        ("def train(model):\n    return torch.optim.SGD(model.parameters(), lr=0.1)", True),
+        ("class Trainer:\n    def fit(self, model):\n        return torch.optim.Adam(model.parameters())", True),
+        # names compared through a str subclass would run its __eq__ outside the tracer: such a namespace is skipped
+        ("def train(model):\n    return torch.optim.SGD(model.parameters())\n__name__ = Sly('__main__')", False),
+        ("def train(model):\n    return torch.optim.SGD(model.parameters())\ntrain.__module__ = Sly('__main__')", False),
+    ],
+)
+def test_run_student_imports_torch_dynamo_untraced_only_where_the_notebook_names_an_optimiser(extra, imported):
+    """torch imports torch._dynamo on an optimiser's first use, 2-3 s slower under the call tracer than without."""
+    script = DYNAMO_PROBE.format(extra=extra)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == [str(imported), "[]"], done.stdout  # and the hostile global was never touched
