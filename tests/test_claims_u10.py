@@ -156,23 +156,22 @@ def test_the_judge_knows_digits_and_rejects_noise(judge, split):
 
 
 @pytest.mark.slow
-def test_gan_makes_digits_of_several_classes(judge, split):
+def test_dcgan_makes_digits_of_every_class(judge, split):
     x_fit, _, _, _ = split
-    generator, discriminator, history = u10.train_mlp_gan(x_fit, epochs=15, latent=64, lr=5e-4, batch_size=64, seed=0)
+    generator, discriminator, history = u10.train_dcgan(x_fit, epochs=6, seed=0)
     assert list(history) == ["d_loss", "g_loss", "d_real", "d_fake"]
     # a game, not a descent: D stays ahead of the equilibrium (d_loss log 4, d_real = d_fake = 1/2) throughout
     assert all(d < math.log(4) for d in history["d_loss"][1:]), history["d_loss"]
     assert all(real > 0.5 > fake for real, fake in zip(history["d_real"][1:], history["d_fake"][1:]))
-    assert all(g > math.log(2) for g in history["g_loss"][1:]), history["g_loss"]
     fixed_z = torch.randn(1000, 64, generator=torch.Generator().manual_seed(1))  # the notebook's noise
     with torch.no_grad():
         samples = (generator(fixed_z) + 1) / 2
     verdict = u10.judge_images(judge, samples)
-    # the notebook: 12% confident, 7 classes with at least 5 confident samples; the GAN amplifies rounding
-    # differences between CPUs, so the thresholds are generous
-    assert 0.05 < verdict["confident"] < 0.5, verdict
-    assert sum(count >= 5 for count in verdict["counts"]) >= 5, verdict["counts"]
-    assert max(verdict["counts"]) < 0.6 * sum(verdict["counts"])  # not collapsed onto one digit
+    # the notebook: about 30% confident, every class with 10 or more confident samples; the GAN amplifies
+    # rounding differences between CPUs, so the thresholds are generous
+    assert 0.18 < verdict["confident"] < 0.6, verdict["confident"]
+    assert min(verdict["counts"]) >= 5, verdict["counts"]  # all ten digits
+    assert max(verdict["counts"]) < 0.3 * sum(verdict["counts"])  # not collapsed onto a few digits
 
 
 @pytest.mark.slow

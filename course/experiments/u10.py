@@ -261,6 +261,128 @@ def train_mlp_gan(
     return generator.eval(), discriminator.eval(), history
 
 
+class DCGANGenerator(torch.nn.Module):
+    """A small DCGAN generator: z (N, latent) -> (2 width, 7, 7) -> transposed convolutions -> (N, 1, 28, 28) in
+    [-1, 1] (tanh), with batch norm and ReLU after every layer but the last.
+
+    Parameters
+    ----------
+    latent : int
+        Size of the noise vector z.
+    width : int
+        Channels of the 14 x 14 layer (the 7 x 7 layer has twice as many).
+    """
+
+    def __init__(self, latent: int = 64, width: int = 16) -> None:
+        super().__init__()
+        self.latent, self.width = latent, width
+        self.project = torch.nn.Sequential(
+            torch.nn.Linear(latent, 2 * width * 49, bias=False), torch.nn.BatchNorm1d(2 * width * 49), torch.nn.ReLU()
+        )
+        self.net = torch.nn.Sequential(
+            torch.nn.ConvTranspose2d(2 * width, width, 4, stride=2, padding=1, bias=False),  # 7 -> 14
+            torch.nn.BatchNorm2d(width),
+            torch.nn.ReLU(),
+            torch.nn.ConvTranspose2d(width, 1, 4, stride=2, padding=1),  # 14 -> 28
+            torch.nn.Tanh(),
+        )
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(self.project(z).view(-1, 2 * self.width, 7, 7))
+
+
+class DCGANDiscriminator(torch.nn.Module):
+    """A small DCGAN discriminator: (N, 1, 28, 28) in [-1, 1] -> strided convolutions 28 -> 14 -> 7 (leaky ReLU,
+    batch norm on the second) -> one logit per image, shape (N,).
+
+    Parameters
+    ----------
+    width : int
+        Channels of the 14 x 14 layer (the 7 x 7 layer has twice as many).
+    """
+
+    def __init__(self, width: int = 16) -> None:
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Conv2d(1, width, 4, stride=2, padding=1),  # 28 -> 14
+            torch.nn.LeakyReLU(0.2),
+            torch.nn.Conv2d(width, 2 * width, 4, stride=2, padding=1, bias=False),  # 14 -> 7
+            torch.nn.BatchNorm2d(2 * width),
+            torch.nn.LeakyReLU(0.2),
+            torch.nn.Flatten(),
+            torch.nn.Linear(2 * width * 49, 1),
+        )
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x).squeeze(1)
+
+
+def train_dcgan(
+    x: Tensor,
+    epochs: int = 6,
+    latent: int = 64,
+    width: int = 16,
+    lr_g: float = 2e-3,
+    lr_d: float = 1e-3,
+    real_label: float = 0.9,
+    batch_size: int = 64,
+    seed: int = 0,
+) -> tuple[DCGANGenerator, DCGANDiscriminator, dict[str, list[float]]]:
+    """The lecture's DCGAN loop: per batch one Adam step of D (real -> real_label, one-sided label smoothing;
+    fake -> 0), then one of G (non-saturating loss), both with betas (0.5, 0.999).
+
+    Parameters
+    ----------
+    x : Tensor
+        Training images (N, 1, 28, 28) in [0, 1]; they are rescaled to [-1, 1], the generator's range.
+    epochs, latent, width, batch_size, seed : int
+        Passes over x, noise size, network width, mini-batch size and the seed of weights, noise and order.
+    lr_g, lr_d : float
+        Adam learning rates of the generator and of the discriminator.
+    real_label : float
+        D's target on real images (1.0: no smoothing).
+
+    Returns
+    -------
+    tuple
+        G and D in eval mode, and per-epoch means of d_loss, g_loss, d_real and d_fake (D's mean probability on
+        real and on generated images).
+    """
+    torch.manual_seed(seed)
+    generator, discriminator = DCGANGenerator(latent, width), DCGANDiscriminator(width)
+    torch.manual_seed(seed)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=(0.5, 0.999))
+    real_images = 2 * x - 1
+    order = torch.Generator().manual_seed(seed)
+    history: dict[str, list[float]] = {"d_loss": [], "g_loss": [], "d_real": [], "d_fake": []}
+    for _ in range(epochs):
+        generator.train()
+        discriminator.train()
+        sums = torch.zeros(4)
+        for index in torch.randperm(len(x), generator=order).split(batch_size):
+            real = real_images[index]
+            n = len(real)
+            fake = generator(torch.randn(n, latent))
+            real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
+            d_loss = F.binary_cross_entropy_with_logits(
+                real_logits, torch.full((n,), real_label)
+            ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros(n))
+            opt_d.zero_grad()
+            d_loss.backward()
+            opt_d.step()
+            g_loss = F.binary_cross_entropy_with_logits(discriminator(fake), torch.ones(n))
+            opt_g.zero_grad()
+            g_loss.backward()
+            opt_g.step()
+            with torch.no_grad():
+                d_real, d_fake = torch.sigmoid(real_logits).mean(), torch.sigmoid(fake_logits).mean()
+            sums += torch.stack([d_loss.detach(), g_loss.detach(), d_real, d_fake]) * n
+        for key, value in zip(history, (sums / len(x)).tolist()):
+            history[key].append(value)
+    return generator.eval(), discriminator.eval(), history
+
+
 class CVAE(torch.nn.Module):
     """The lecture's conditional VAE: the one-hot label joins the image at the encoder and the code at the decoder."""
 
