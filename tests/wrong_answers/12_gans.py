@@ -45,12 +45,12 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, x: torch.Tensor, e
               batch_size: int = 64, lr: float = 1e-3, seed: int = 0) -> dict[str, list[float]]:
     """Alternate one D step and one G step (non-saturating) per mini-batch; per-epoch mean losses."""
     torch.manual_seed(seed)
-    shuffler = torch.Generator().manual_seed(seed)
+    batch_order = torch.Generator().manual_seed(seed)
     adam_d = torch.optim.Adam(discriminator.parameters(), lr=lr, betas=(0.5, 0.999))
     adam_g = torch.optim.Adam(generator.parameters(), lr=lr, betas=(0.5, 0.999))
     history = {"d_loss": [], "g_loss": []}
     for epoch in range(epochs):
-        d_sum, g_sum, batches = 0.0, 0.0, torch.randperm(len(x), generator=shuffler).split(batch_size)
+        d_sum, g_sum, batches = 0.0, 0.0, torch.randperm(len(x), generator=batch_order).split(batch_size)
         for batch in batches:
             images = x[batch]
             drawn = generator(torch.randn(len(batch), generator.latent))
