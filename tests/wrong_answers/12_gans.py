@@ -239,4 +239,32 @@ def train_gan(generator: nn.Module, discriminator: nn.Module, x: torch.Tensor, e
                                  'history["d_loss"].append(d_sum)'),
                         'history["g_loss"].append(g_sum / len(batches))', 'history["g_loss"].append(g_sum)'),
     ),
+    dict(
+        cell="d_step_answer",
+        fails=["d_step_tests"],
+        why="shortcut: one epoch of the library's course.train_gan on the batch instead of the step",
+        source=_D_STEP + '''
+
+_own_step = discriminator_step
+
+
+def discriminator_step(generator, discriminator, d_optimizer, real, z):
+    course.train_gan(generator, discriminator, real, epochs=1, batch_size=len(real))
+    return _own_step(generator, discriminator, d_optimizer, real, z)
+''',
+    ),
+    dict(
+        cell="g_step_answer",
+        fails=["g_step_tests"],
+        why="shortcut: one epoch of the library's course.train_gan to move the generator",
+        source=_G_STEP + '''
+
+_own_step = generator_step
+
+
+def generator_step(generator, discriminator, g_optimizer, z):
+    course.train_gan(generator, discriminator, generator(z).detach(), epochs=1, batch_size=len(z))
+    return _own_step(generator, discriminator, g_optimizer, z)
+''',
+    ),
 ]
